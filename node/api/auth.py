@@ -1,0 +1,68 @@
+"""`/api/auth` and `/api/me`: logging in and out with a session cookie, who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from node.api.deps import SESSION_COOKIE, AppSettings, CurrentActor, Db
+from node.problems import DomainError, Unauthenticated
+from node.services import accounts
+from schemas.accounts import LoginRequest, LoginResult, Me, PasswordChange
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+@router.post("/auth/login", response_model=LoginResult)
+def login(data: LoginRequest, db: Db, settings: AppSettings, response: Response) -> LoginResult:
+    account = accounts.authenticate(db, username=data.username, password=data.password)
+    opened = accounts.open_session(db, account=account, days=settings.security.session_days)
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.token,
+        max_age=settings.security.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookies_secure,
+        path="/",
+    )
+    return LoginResult(
+        username=account.username,
+        role=account.role,
+        csrf_token=opened.csrf_token,
+        expires_at=opened.expires_at,
+        must_change_password=account.must_change_password,
+    )
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, db: Db, _actor: CurrentActor) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        accounts.close_session(db, token=cookie)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(request: Request, data: PasswordChange, db: Db, _actor: CurrentActor) -> (
+    Response
+):
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise DomainError("change your password from a login session, not with an API token")
+    account, _login = accounts.session_account(db, cookie)
+    try:
+        accounts.change_password(
+            db, account_id=account.id, current=data.current_password, new=data.new_password
+        )
+    except Unauthenticated as exc:
+        raise DomainError(str(exc)) from exc
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=Me)
+def me(actor: CurrentActor) -> Me:
+    return Me(name=actor.name, role=actor.role.value, member_id=actor.member_id)

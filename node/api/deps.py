@@ -1,0 +1,92 @@
+"""Dependencies of the API routes: the database session, the caller, versions, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.actors import Actor, Role
+from node.problems import DomainError, Forbidden, Unauthenticated
+from node.services import accounts
+from node.settings import Settings
+
+SESSION_COOKIE = "archipel_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    with factory() as session, session.begin():
+        yield session
+
+
+Db = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def get_actor(request: Request, db: Db) -> Actor:
+    """The caller, from a bearer token or a login-session cookie (with CSRF on writes)."""
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("use `Authorization: Bearer <token>`")
+        return accounts.actor_for_token(db, token.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        account, login = accounts.session_account(db, cookie)
+        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != (
+            login.csrf_token
+        ):
+            raise Forbidden(
+                f"a request made with a login session must carry the {CSRF_HEADER} header"
+            )
+        return accounts.actor_for_account(account)
+    raise Unauthenticated("authenticate with a bearer token or log in")
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def require(role: Role) -> object:
+    """A dependency that refuses callers below `role`."""
+
+    def check(actor: CurrentActor) -> Actor:
+        if not actor.can(role):
+            raise Forbidden(f"this needs the {role.value} role; you are {actor.role.value}")
+        return actor
+
+    return Depends(check)
+
+
+StaffActor = Annotated[Actor, require(Role.staff)]
+AdminActor = Annotated[Actor, require(Role.admin)]
+
+
+def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """The version an `If-Match` header names (`"3"`, `W/"3"` or `3`), if any."""
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise DomainError(f"If-Match must be a version ETag like \"3\", not {if_match!r}")
+    return int(value)
+
+
+IfMatch = Annotated[int | None, Depends(parse_if_match)]
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1-500).")]
+Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

@@ -1,0 +1,163 @@
+"""Domain errors and their RFC 9457 problem-details rendering.
+
+    DomainError            400  base; carries a title, a detail and optional field errors
+    ├── NotFound           404
+    ├── Conflict           409  e.g. a unique value already taken
+    │   └── VersionConflict 409 someone else changed the record since you read it
+    ├── PreconditionRequired 428 an update without `If-Match` or `version`
+    ├── Unauthenticated    401
+    └── Forbidden          403
+
+Services raise these and never import FastAPI; `install_handlers` maps them to responses.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from schemas.common import FieldError
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad Request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        title: str | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        if title:
+            self.title = title
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not Found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class VersionConflict(Conflict):
+    title = "Edit Conflict"
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    title = "Precondition Required"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A `application/problem+json` response (RFC 9457)."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = [e.model_dump() for e in errors]
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_errors(exc: RequestValidationError) -> list[FieldError]:
+    errors = []
+    for err in exc.errors():
+        message = str(err.get("msg", "invalid value"))
+        errors.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=message))
+    return errors
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Render every error of the API as problem details."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=headers,
+            **exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc)
+        fields = ", ".join(e.field for e in errors)
+        return problem_response(
+            422,
+            "Unprocessable Content",
+            f"invalid fields: {fields}" if fields else "the request is invalid",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            exc.status_code,
+            _default_title(exc.status_code),
+            str(exc.detail),
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+
+def _default_title(status: int) -> str:
+    return {
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        409: "Conflict",
+        413: "Content Too Large",
+        415: "Unsupported Media Type",
+        422: "Unprocessable Content",
+        429: "Too Many Requests",
+    }.get(status, "Error")

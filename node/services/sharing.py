@@ -1,0 +1,121 @@
+"""What of the bureau's records leaves it: projections to shared bodies, with consent.
+
+A record is shared while its visibility (or `lendable`, for resources) allows it; otherwise
+its tombstone is published, so every replica purges it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from node.models import Member, Organisation, Production, Resource, TourDate
+from node.services.common import publish
+from schemas import shared
+
+
+def card_body(member: Member) -> dict[str, Any] | None:
+    """The directory card of `member`, or None when it must not leave the bureau."""
+    if member.visibility == "local" or not member.active:
+        return None
+    card = shared.DirectoryCard(
+        display_name=member.display_name,
+        city=member.city,
+        territory=member.territory,
+        trades=list(member.trades),
+        skills=list(member.skills),
+        languages=list(member.languages),
+        bio=member.bio,
+        links=list(member.links),
+        availability=[shared.AvailabilityPeriod(**p) for p in member.availability],
+        visibility=member.visibility,
+    )
+    return card.model_dump(mode="json")
+
+
+def production_body(production: Production) -> dict[str, Any] | None:
+    if production.visibility == "local":
+        return None
+    return shared.SharedProduction(
+        title=production.title,
+        discipline=production.discipline,
+        synopsis=production.synopsis,
+        artistic_lead=production.artistic_lead,
+        visibility=production.visibility,
+    ).model_dump(mode="json")
+
+
+def tour_date_body(
+    date: TourDate, production: Production, venue: Organisation | None
+) -> dict[str, Any] | None:
+    """A date is shared when its production is."""
+    if production.visibility == "local":
+        return None
+    return shared.SharedTourDate(
+        production_id=production.id,
+        production_title=production.title,
+        starts_at=date.starts_at,
+        timezone=date.timezone,
+        city=date.city,
+        venue_name=venue.name if venue else "",
+        status=date.status,
+    ).model_dump(mode="json")
+
+
+def venue_body(org: Organisation) -> dict[str, Any] | None:
+    if not org.is_venue:
+        return None
+    return shared.SharedVenue(
+        name=org.name, city=org.city, technical_specs=org.technical_specs
+    ).model_dump(mode="json")
+
+
+def resource_body(resource: Resource) -> dict[str, Any] | None:
+    if not resource.lendable:
+        return None
+    return shared.SharedResource(
+        name=resource.name,
+        kind=resource.kind,
+        description=resource.description,
+        location=resource.location,
+    ).model_dump(mode="json")
+
+
+def share_member(session: Session, member: Member, *, deleted: bool = False) -> None:
+    body = None if deleted else card_body(member)
+    publish(session, kind=shared.KIND_CARD, record_id=member.id, version=member.version, body=body)
+
+
+def share_production(session: Session, production: Production, *, deleted: bool = False) -> None:
+    body = None if deleted else production_body(production)
+    publish(
+        session,
+        kind=shared.KIND_PRODUCTION,
+        record_id=production.id,
+        version=production.version,
+        body=body,
+    )
+
+
+def share_tour_date(session: Session, date: TourDate, *, deleted: bool = False) -> None:
+    production = session.get(Production, date.production_id)
+    venue = session.get(Organisation, date.venue_id) if date.venue_id else None
+    body = None if deleted or production is None else tour_date_body(date, production, venue)
+    publish(session, kind=shared.KIND_TOUR_DATE, record_id=date.id, version=date.version, body=body)
+
+
+def share_venue(session: Session, org: Organisation, *, deleted: bool = False) -> None:
+    body = None if deleted else venue_body(org)
+    publish(session, kind=shared.KIND_VENUE, record_id=org.id, version=org.version, body=body)
+
+
+def share_resource(session: Session, resource: Resource, *, deleted: bool = False) -> None:
+    body = None if deleted else resource_body(resource)
+    publish(
+        session,
+        kind=shared.KIND_RESOURCE,
+        record_id=resource.id,
+        version=resource.version,
+        body=body,
+    )

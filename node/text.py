@@ -1,0 +1,30 @@
+"""Accent- and case-folding of text, so "regisseur" finds "Régisseuse" on every engine."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+
+def fold(value: str) -> str:
+    """Lowercase `value` and strip its accents (NFKD, combining marks removed)."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_all(parts: Iterable[str]) -> str:
+    """One folded, space-joined string of every non-empty part (a search column's content)."""
+    return " ".join(fold(p) for p in parts if p)
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    """Trimmed tags without duplicates (compared folded), first spelling kept, order kept."""
+    seen: set[str] = set()
+    result = []
+    for tag in tags:
+        tag = " ".join(tag.split())
+        key = fold(tag)
+        if tag and key not in seen:
+            seen.add(key)
+            result.append(tag)
+    return result

@@ -1,0 +1,107 @@
+"""The local API's member shapes: create, update (partial) and public views."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    model_validator,
+)
+
+from schemas.common import StrictModel, Visibility
+
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class Availability(StrictModel):
+    """A period when a member is available; `end` empty means open-ended."""
+
+    start: date
+    end: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Availability:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("the end of an availability period must not precede its start")
+        return self
+
+
+class MemberFields(StrictModel):
+    """Fields a member's card and bureau record share between create and update."""
+
+    city: str = Field("", max_length=120)
+    territory: str = Field("", max_length=120)
+    trades: list[Tag] = Field(default_factory=list, max_length=20)
+    skills: list[Tag] = Field(default_factory=list, max_length=50)
+    languages: list[Tag] = Field(default_factory=list, max_length=20)
+    bio: str = Field("", max_length=5000)
+    links: list[HttpUrl] = Field(default_factory=list, max_length=10)
+    availability: list[Availability] = Field(default_factory=list, max_length=50)
+    visibility: Visibility = Visibility.local
+    email: EmailStr | None = None
+    phone: str = Field("", max_length=40)
+    address: str = Field("", max_length=1000)
+    member_since: date | None = None
+    shares: int = Field(0, ge=0)
+
+
+class MemberCreate(MemberFields):
+    display_name: str = Field(min_length=1, max_length=200)
+
+
+class MemberUpdate(StrictModel):
+    """A partial update: only the fields present change."""
+
+    display_name: str | None = Field(None, min_length=1, max_length=200)
+    city: str | None = Field(None, max_length=120)
+    territory: str | None = Field(None, max_length=120)
+    trades: list[Tag] | None = Field(None, max_length=20)
+    skills: list[Tag] | None = Field(None, max_length=50)
+    languages: list[Tag] | None = Field(None, max_length=20)
+    bio: str | None = Field(None, max_length=5000)
+    links: list[HttpUrl] | None = Field(None, max_length=10)
+    availability: list[Availability] | None = Field(None, max_length=50)
+    visibility: Visibility | None = None
+    email: EmailStr | None = None
+    phone: str | None = Field(None, max_length=40)
+    address: str | None = Field(None, max_length=1000)
+    member_since: date | None = None
+    shares: int | None = Field(None, ge=0)
+    version: int | None = Field(
+        None, description="The version you edited; alternatively send `If-Match`."
+    )
+
+
+class MemberPublic(BaseModel):
+    """A member as the bureau's API shows it (contact data only to staff and the member)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    version: int
+    display_name: str
+    city: str
+    territory: str
+    trades: list[str]
+    skills: list[str]
+    languages: list[str]
+    bio: str
+    links: list[str]
+    availability: list[Availability]
+    visibility: Visibility
+    consent_at: datetime | None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    member_since: date | None = None
+    shares: int | None = None
+    created_at: datetime
+    updated_at: datetime
