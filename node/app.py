@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -16,8 +20,6 @@ from node.migrations import current_revision, head_revision
 from node.problems import install_handlers, problem_response
 from node.settings import Settings
 from schemas.accounts import NodeInfo
-
-from fastapi import FastAPI
 
 
 class BodyLimit(BaseHTTPMiddleware):
@@ -41,9 +43,18 @@ class BodyLimit(BaseHTTPMiddleware):
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     """Build the node's application; `engine` overrides the settings' database (tests)."""
+    owns_engine = engine is None
     engine = engine or make_engine(settings.database_url, echo=settings.database.echo)
     sessions: sessionmaker[Session] = make_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title=f"Archipel — {settings.node.name}",
         version=__version__,
         docs_url="/api/docs",

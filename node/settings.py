@@ -178,3 +178,15 @@ def render_settings_file(settings: Settings) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def setting_paths(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
+    """Every section setting as `section.key` (what docs/configuration.md must describe)."""
+    names = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.extend(setting_paths(annotation, f"{prefix}{name}."))
+        elif prefix:
+            names.append(f"{prefix}{name}")
+    return names

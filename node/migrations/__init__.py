@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, MetaData
 
 HERE = Path(__file__).parent
 
@@ -32,3 +32,10 @@ def head_revision() -> str | None:
 
 def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
+
+
+def target_metadata() -> list[MetaData]:
+    """Every table the migrations manage: the node's and the federation engine's."""
+    from node.models import Base
+
+    return [Base.metadata]

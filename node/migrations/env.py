@@ -5,9 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from node.models import Base
-
-target_metadata = [Base.metadata]
+from node.migrations import target_metadata
 
 
 def run() -> None:
@@ -15,7 +13,7 @@ def run() -> None:
     with engine.begin() as connection:
         context.configure(
             connection=connection,
-            target_metadata=target_metadata,
+            target_metadata=target_metadata(),
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )

@@ -1,0 +1,55 @@
+# Archipel — the two commands: `make run` serves a node, `make test` passes the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOME_DIR ?= var/node
+PORT ?= 8000
+# Where the PostgreSQL half of the suite runs; leave empty to skip it (with a clear message).
+ARCHIPEL_TEST_POSTGRES_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
+export ARCHIPEL_TEST_POSTGRES_URL
+
+.PHONY: run test check lint types format install dev-install clean
+
+$(BIN)/archipel: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/archipel
+
+dev-install: $(VENV)/.dev
+
+run: $(BIN)/archipel
+	@if [ ! -f $(HOME_DIR)/settings.toml ]; then \
+	  $(BIN)/archipel --home $(HOME_DIR) init --slug bureau --name "Mon bureau" \
+	    --territory "" --url http://127.0.0.1:$(PORT); \
+	fi
+	@echo "Admin credentials: $(HOME_DIR)/admin-credentials.txt (if not yet deleted)"
+	@echo "Serving on http://127.0.0.1:$(PORT) — API docs at http://127.0.0.1:$(PORT)/api/docs"
+	$(BIN)/archipel --home $(HOME_DIR) serve --host 127.0.0.1 --port $(PORT)
+
+test: dev-install
+	$(BIN)/pytest -q
+
+lint: dev-install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: dev-install
+	$(BIN)/mypy
+
+format: dev-install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: lint types test
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
