@@ -1,0 +1,223 @@
+"""Verifying a pulled log page against its origin's keys and applying it in one transaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from federation.chain import GENESIS, verify_page
+from federation.errors import BadCheckpoint, BrokenChain, ChainError, FederationError
+from federation.log import checkpoint_row, compact, entry_row
+from federation.models import FedCheckpoint, FedEntry, FedOrigin, FedPeer
+from federation.registry import KEYS_KIND, NODE_KIND, Registry
+from federation.trust import KeySet, add_rotation, checkpoint_resolver, keyset_from_identity
+from schemas.federation import IdentityDocument, KeyRotation, LogEntry, LogPage
+
+__all__ = ["OriginBlocked", "PageApplier", "PageGap", "PageResult"]
+
+
+class OriginBlocked(FederationError):
+    """An admin blocked this origin: its entries are refused, even relayed."""
+
+    reason = "blocked_origin"
+    status = 403
+
+
+class PageGap(ChainError):
+    """The page starts beyond what we hold of the origin, so it cannot be linked yet."""
+
+    reason = "page_gap"
+
+
+class OwnOrigin(ChainError):
+    """A peer offered entries of our own log, which only we may write."""
+
+    reason = "own_origin"
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What applying a page changed."""
+
+    origin: str
+    applied: int
+    head_seq: int
+    purged: bool
+
+
+class PageApplier:
+    """Checks a page end to end, then applies its new entries; a refused page changes nothing."""
+
+    def __init__(
+        self, *, own_slug: str, registry: Registry, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._own = own_slug
+        self._registry = registry
+        self._clock = clock
+
+    def apply_page(self, session: Session, page: LogPage, *, via_peer: str) -> PageResult:
+        """Verify `page` and apply what it adds to our copy of its origin, in `session`.
+
+        The caller commits. Entries we already hold must be the ones we hold (else the
+        origin forked, or a relay lies), so a page applied twice changes nothing.
+        """
+        origin = page.origin
+        if origin == self._own:
+            raise OwnOrigin("a peer offered entries of our own log")
+        row = session.get(FedOrigin, origin, with_for_update=True)
+        if row is not None and row.blocked:
+            raise OriginBlocked(f"origin {origin!r} is blocked on this node")
+        held_seq = row.head_seq if row is not None else 0
+        held_hash = row.head_hash if row is not None else GENESIS
+        entries = page.entries
+        if not entries:
+            return PageResult(origin=origin, applied=0, head_seq=held_seq, purged=False)
+        if page.checkpoint is None:
+            raise BadCheckpoint("a page with entries must end at a checkpoint")
+        start = entries[0].seq - 1
+        if start > held_seq:
+            raise PageGap(f"page starts after seq {start}, we hold {origin!r} up to {held_seq}")
+        after_hash = held_hash if start == held_seq else self._hash_at(session, origin, start)
+        keys = self._page_keys(row.keys if row is not None else [], entries, held_seq, origin)
+        verify_page(
+            entries,
+            origin=origin,
+            after_seq=start,
+            after_hash=after_hash,
+            checkpoint=page.checkpoint,
+            resolve_key=checkpoint_resolver(keys, signed_at=page.checkpoint.signed_at),
+        )
+        self._check_overlap(session, entries, held_seq)
+        new = [e for e in entries if e.seq > held_seq]
+        if not new:
+            return PageResult(origin=origin, applied=0, head_seq=held_seq, purged=False)
+        if row is None:
+            row = FedOrigin(slug=origin, head_seq=0, head_hash=GENESIS, blocked=False, keys=[])
+            session.add(row)
+        session.add_all(entry_row(e) for e in new)
+        session.flush()
+        purged = self._apply_records(session, origin, new)
+        if session.get(FedCheckpoint, (origin, page.checkpoint.seq)) is None:
+            session.add(checkpoint_row(page.checkpoint))
+        if keys != row.keys:
+            row.keys = keys
+            peer = session.get(FedPeer, origin)
+            if peer is not None:
+                # A direct peer signs its messages with the key its log rotated to.
+                peer.keys = keys
+        row.head_seq, row.head_hash = new[-1].seq, new[-1].hash
+        row.via_peer = via_peer
+        row.last_applied_at = datetime.fromtimestamp(self._clock(), UTC)
+        session.flush()
+        return PageResult(origin=origin, applied=len(new), head_seq=row.head_seq, purged=purged)
+
+    def _page_keys(
+        self, held: KeySet, entries: Sequence[LogEntry], held_seq: int, origin: str
+    ) -> KeySet:
+        """The origin's keys at the page end: a newcomer takes them from entry 1 (vouched for
+        by the relaying peer), and each rotation must be signed by the key it replaces."""
+        keys = list(held)
+        for entry in entries:
+            if entry.seq <= held_seq:
+                continue
+            if entry.kind == NODE_KIND and entry.seq == 1 and not keys:
+                keys = keyset_from_identity(_model(IdentityDocument, entry))
+            elif entry.kind == KEYS_KIND:
+                rotation = _model(KeyRotation, entry)
+                if not _knows(keys, rotation):
+                    keys = add_rotation(keys, rotation, origin=origin)
+        return keys
+
+    def _apply_records(self, session: Session, origin: str, new: Sequence[LogEntry]) -> bool:
+        """Hand each record's final state in the page to its kind, and compact older bodies."""
+        last: dict[tuple[str, str], LogEntry] = {}
+        for entry in new:
+            last.pop((entry.kind, entry.id), None)  # re-insert so order follows the last seq
+            last[(entry.kind, entry.id)] = entry
+        purged = False
+        for (kind_name, record_id), entry in last.items():
+            if entry.op == "upsert" and entry.body is None:
+                continue  # superseded further on in the log: the live body comes later
+            compacted = compact(
+                session, origin=origin, kind=kind_name, record_id=record_id, before_seq=entry.seq
+            )
+            purged = purged or compacted > 0 or entry.op == "delete"
+            if kind_name == NODE_KIND:
+                self._update_identity(session, origin, entry)
+                continue
+            kind = self._registry.get(kind_name)
+            if kind is None:
+                continue  # unknown kind: stored and relayed, applied by no one here
+            if entry.op == "delete":
+                kind.remove(session, origin=origin, record_id=record_id)
+            else:
+                assert entry.body is not None
+                kind.apply(
+                    session,
+                    origin=origin,
+                    record_id=record_id,
+                    version=entry.version,
+                    body=dict(entry.body),
+                )
+        return purged
+
+    def _update_identity(self, session: Session, origin: str, entry: LogEntry) -> None:
+        if entry.op != "upsert" or entry.id != origin:
+            return
+        identity = _model(IdentityDocument, entry)
+        row = session.get(FedOrigin, origin)
+        if row is not None:
+            row.name, row.url, row.territory = identity.name, identity.url, identity.territory
+
+    @staticmethod
+    def _hash_at(session: Session, origin: str, seq: int) -> str:
+        if seq == 0:
+            return GENESIS
+        found = session.scalar(
+            select(FedEntry.hash).where(FedEntry.origin == origin, FedEntry.seq == seq)
+        )
+        if found is None:
+            raise PageGap(f"we hold no entry {seq} of {origin!r} to link the page to")
+        return found
+
+    @staticmethod
+    def _check_overlap(session: Session, entries: Sequence[LogEntry], held_seq: int) -> None:
+        old = [e for e in entries if e.seq <= held_seq]
+        if not old:
+            return
+        rows = session.execute(
+            select(FedEntry.seq, FedEntry.hash).where(
+                FedEntry.origin == old[0].origin,
+                FedEntry.seq >= old[0].seq,
+                FedEntry.seq <= old[-1].seq,
+            )
+        )
+        stored = {seq: digest for seq, digest in rows}
+        for entry in old:
+            if stored.get(entry.seq) != entry.hash:
+                raise BrokenChain(f"entry {entry.seq} differs from the one we hold (a fork)")
+
+
+def _knows(keys: KeySet, rotation: KeyRotation) -> bool:
+    """Whether the rotation was already followed (a peer's identity document taught it)."""
+    return any(
+        k["id"] == rotation.new_key.id and k["public_key_pem"] == rotation.new_key.public_key_pem
+        for k in keys
+    )
+
+
+def _model(model: type[Any], entry: LogEntry) -> Any:
+    """Parse a federation-internal entry's body; a missing or invalid one refuses the page."""
+    if entry.body is None:
+        raise BadCheckpoint(f"entry {entry.seq} ({entry.kind}) lost the body it must carry")
+    try:
+        return model.model_validate(entry.body)
+    except ValidationError as exc:
+        raise BadCheckpoint(f"entry {entry.seq} ({entry.kind}) is not valid: {exc}") from exc

@@ -1,0 +1,102 @@
+"""The one surface through which the node tells federation what it shares and how to apply it.
+
+Each hook below is documented with one line, the way Datasette's hookspecs are: the node
+registers `RecordKind` implementations (one per shared record kind), inbox message handlers and
+after-purge hooks; federation never imports the node's models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy.orm import Session
+
+from schemas.federation import InboxMessage
+
+__all__ = [
+    "KEYS_KIND",
+    "NODE_KIND",
+    "RESERVED_PREFIX",
+    "AfterPurgeHook",
+    "MessageHandler",
+    "RecordKind",
+    "Registry",
+]
+
+NODE_KIND = "archipel.node"
+"""Kind of an origin's identity document; entry 1 of every log, record id = the origin's slug."""
+
+KEYS_KIND = "archipel.keys"
+"""Kind of a key rotation statement, signed by the key it replaces; record id = new key id."""
+
+RESERVED_PREFIX = "archipel."
+"""Kinds under this prefix belong to federation itself; the node cannot register them."""
+
+
+@runtime_checkable
+class RecordKind(Protocol):
+    """How the node applies received entries of one kind to its replica tables."""
+
+    kind: str
+
+    def apply(
+        self, session: Session, *, origin: str, record_id: str, version: int, body: dict[str, Any]
+    ) -> None:
+        """Upsert the record `record_id` of `origin` at `version` into the replica tables."""
+
+    def remove(self, session: Session, *, origin: str, record_id: str) -> None:
+        """Purge the record (a tombstone): tables, search index, anything derived from it."""
+
+    def purge_origin(self, session: Session, *, origin: str) -> None:
+        """Purge every record of `origin` (an admin blocked that origin)."""
+
+
+MessageHandler = Callable[[Session, InboxMessage], None]
+"""Process one inbox message in the given transaction; raise to have it retried later."""
+
+AfterPurgeHook = Callable[[Session], None]
+"""Run after a purge was committed, to scrub freed bytes (WAL, search index segments ...)."""
+
+
+class Registry:
+    """The record kinds, inbox handlers and purge hooks the node registered."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, RecordKind] = {}
+        self._handlers: dict[str, MessageHandler] = {}
+        self._after_purge: list[AfterPurgeHook] = []
+
+    def register(self, kind: RecordKind) -> None:
+        """Share records of `kind.kind`: received entries of that kind go to `kind`."""
+        if kind.kind.startswith(RESERVED_PREFIX):
+            raise ValueError(f"kind {kind.kind!r} is reserved for federation itself")
+        if kind.kind in self._kinds:
+            raise ValueError(f"kind {kind.kind!r} is already registered")
+        self._kinds[kind.kind] = kind
+
+    def get(self, name: str) -> RecordKind | None:
+        """The registered kind called `name`, or None (such entries are stored and relayed)."""
+        return self._kinds.get(name)
+
+    def kinds(self) -> list[RecordKind]:
+        """Every registered kind, in registration order."""
+        return list(self._kinds.values())
+
+    def register_message_handler(self, kind: str, handler: MessageHandler) -> None:
+        """Process inbox messages of `kind` with `handler` (others stay stored, 'unhandled')."""
+        if kind in self._handlers:
+            raise ValueError(f"a handler for message kind {kind!r} is already registered")
+        self._handlers[kind] = handler
+
+    def message_handler(self, kind: str) -> MessageHandler | None:
+        """The handler registered for message `kind`, or None."""
+        return self._handlers.get(kind)
+
+    def register_after_purge(self, hook: AfterPurgeHook) -> None:
+        """Call `hook` after every committed purge (tombstones applied, origin blocked)."""
+        self._after_purge.append(hook)
+
+    def after_purge_hooks(self) -> list[AfterPurgeHook]:
+        """The hooks registered with `register_after_purge`, in order."""
+        return list(self._after_purge)

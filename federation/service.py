@@ -1,0 +1,315 @@
+"""The facade the node builds once: log writer, HTTP router, sync engine, scheduler, status."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from federation.client import FederationClient
+from federation.config import FederationConfig
+from federation.errors import FederationError
+from federation.keys import KeyPair
+from federation.log import LogWriter
+from federation.messages import deliver_outbox_once, enqueue_message, process_inbox_once
+from federation.metrics import FederationMetrics
+from federation.models import FedEntry, FedOrigin, FedPeer
+from federation.nonces import DbNonceStore
+from federation.peers import accept_peer, add_peer, block_origin, remove_peer, unblock_origin
+from federation.registry import KEYS_KIND, Registry
+from federation.scheduler import SyncScheduler
+from federation.server import FederationServer
+from federation.status import FederationStatus, read_status
+from federation.sync import SyncEngine
+from federation.trust import add_rotation, current_key_resolver, sign_rotation
+from schemas.federation import IdentityDocument, InboxMessage, Notify, PublicKey
+
+__all__ = ["Federation"]
+
+log = logging.getLogger(__name__)
+
+
+class Federation:
+    """One node's federation engine; `router` goes into the node's FastAPI app."""
+
+    def __init__(
+        self,
+        config: FederationConfig,
+        session_factory: sessionmaker[Session],
+        registry: Registry,
+        keypair: KeyPair,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.registry = registry
+        self._sessions = session_factory
+        self._keys: list[KeyPair] = [keypair]
+        self._clock = clock
+        self.metrics = FederationMetrics()
+        self.nonces = DbNonceStore(session_factory)
+        self.log_writer = LogWriter(config.slug, signer=self.current_key, clock=clock)
+        self.client = FederationClient(
+            config, signer=self.current_key, transport=transport, clock=clock
+        )
+        self.sync = SyncEngine(
+            config=config,
+            session_factory=session_factory,
+            client=self.client,
+            registry=registry,
+            metrics=self.metrics,
+            after_purge=self.after_purge,
+            clock=clock,
+        )
+        self.scheduler = SyncScheduler(
+            config=config,
+            session_factory=session_factory,
+            sync=self.sync,
+            housekeeping=self.housekeeping,
+            notify=self.notify_peer,
+            clock=clock,
+        )
+        self.server = FederationServer(
+            config=config,
+            session_factory=session_factory,
+            signer=self.current_key,
+            writer=self.log_writer,
+            metrics=self.metrics,
+            nonces=self.nonces,
+            identity=self.served_identity,
+            on_notify=self._on_notify,
+            clock=clock,
+        )
+        self.router = self.server.router
+
+    # -- identity and keys ------------------------------------------------------------------
+
+    def current_key(self) -> KeyPair:
+        """The key this node signs with now."""
+        return self._keys[-1]
+
+    def identity_document(self) -> IdentityDocument:
+        """This node's identity: what entry 1 of its log holds, and what peers pin."""
+        pair = self.current_key()
+        return IdentityDocument(
+            slug=self.config.slug,
+            name=self.config.name,
+            territory=self.config.territory,
+            url=self.config.url,
+            software_version=self.config.software_version,
+            keys=[PublicKey(id=pair.key_id, public_key_pem=pair.public_pem())],
+        )
+
+    def served_identity(self) -> IdentityDocument:
+        """The identity plus the rotation statements that lead to its key (for peers that
+        pinned an older key)."""
+        with self._sessions() as session:
+            bodies = session.scalars(
+                select(FedEntry.body)
+                .where(FedEntry.origin == self.config.slug, FedEntry.kind == KEYS_KIND)
+                .order_by(FedEntry.seq)
+            ).all()
+        rotations = [json.loads(b) for b in bodies if b is not None]
+        return IdentityDocument.model_validate(
+            {**self.identity_document().model_dump(mode="json"), "rotations": rotations}
+        )
+
+    def ensure_genesis(self) -> None:
+        """Start the own log with the identity document (or log a changed identity)."""
+        with self._sessions() as session, session.begin():
+            self.log_writer.ensure_genesis(session, self.identity_document())
+
+    def rotate_key(self, new_pair: KeyPair, *, announce: bool = True) -> None:
+        """Switch to `new_pair`: log the rotation, signed by the old key, and the new identity.
+
+        Peers are then notified with the old key, which they still trust, so they pull the
+        rotation at once; the node must persist `new_pair` as its key before calling this.
+        """
+        old = self.current_key()
+        with self._sessions() as session, session.begin():
+            rotation = sign_rotation(
+                old, new_pair, origin=self.config.slug, signed_at=int(self._clock())
+            )
+            self.log_writer.append_internal(
+                session,
+                kind=KEYS_KIND,
+                record_id=new_pair.key_id,
+                version=1,
+                body=rotation.model_dump(mode="json"),
+            )
+            own = session.get(FedOrigin, self.config.slug)
+            assert own is not None, "ensure_genesis runs before any rotation"
+            own.keys = add_rotation(own.keys, rotation, origin=self.config.slug)
+            self._keys.append(new_pair)
+            self.log_writer.ensure_genesis(session, self.identity_document())
+        if announce:
+            for slug in self._active_peers():
+                try:
+                    self.notify_peer(slug, pair=old)
+                except FederationError as exc:
+                    log.info("rotation notice to %s failed: %s", slug, exc)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Ensure the genesis entry and start the background sync."""
+        self.ensure_genesis()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.client.close()
+
+    def log_grew(self) -> None:
+        """Call after committing log entries: peers get a (debounced) notify."""
+        self.scheduler.log_grew()
+
+    def housekeeping(self) -> None:
+        """Process the inbox, deliver the outbox and forget expired nonces, once."""
+        with self._sessions() as session, session.begin():
+            self.process_inbox_once(session)
+        deliver_outbox_once(
+            self._sessions, deliver=self._deliver, now=self._now(), backoff=self.scheduler.backoff
+        )
+        self.nonces.purge_expired(self._clock())
+
+    def after_purge(self) -> None:
+        """Scrub what a committed purge left: SQLite's WAL, then the node's own hooks."""
+        with self._sessions() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                # secure_delete zeroes freed pages in the file; the WAL still holds the old
+                # page images until a checkpoint copies them back and truncates it.
+                session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            for hook in self.registry.after_purge_hooks():
+                hook(session)
+            session.commit()
+
+    # -- peers and origins ------------------------------------------------------------------
+
+    def fetch_identity(self, url: str) -> IdentityDocument:
+        """The unsigned identity of the node at `url` (show its fingerprint to the admin)."""
+        return self.client.fetch_identity(url)
+
+    def add_peer(self, *, url: str, fingerprint: str | None = None, yes: bool = False) -> FedPeer:
+        """Fetch and pin the node at `url` (see `peers.add_peer`), in its own transaction."""
+        with self._sessions() as session, session.begin():
+            peer = add_peer(
+                session,
+                url=url,
+                fetch_identity=self.fetch_identity,
+                own_slug=self.config.slug,
+                now=self._now(),
+                fingerprint=fingerprint,
+                yes=yes,
+            )
+        self.scheduler.reconcile_jobs()
+        return peer
+
+    def accept_peer(
+        self, session: Session, identity: IdentityDocument, fingerprint: str
+    ) -> FedPeer:
+        """Pin `identity` once the admin confirmed `fingerprint`."""
+        return accept_peer(
+            session, identity, fingerprint, own_slug=self.config.slug, now=self._now()
+        )
+
+    def remove_peer(self, session: Session, slug: str) -> bool:
+        """Stop trusting a peer at once."""
+        return remove_peer(session, slug=slug)
+
+    def block_origin(self, slug: str) -> None:
+        """Block an origin: purge its log copy and records, commit, then scrub the bytes."""
+        with self._sessions() as session, session.begin():
+            block_origin(session, origin=slug, registry=self.registry, own_slug=self.config.slug)
+        self.after_purge()
+
+    def unblock_origin(self, session: Session, slug: str) -> bool:
+        """Accept an origin again (it is pulled anew)."""
+        return unblock_origin(session, origin=slug)
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def send_message(
+        self,
+        session: Session,
+        *,
+        recipient: str,
+        kind: str,
+        body: dict[str, Any],
+        idempotency_key: str,
+    ) -> InboxMessage:
+        """Queue a message to a peer in the caller's transaction; the outbox retries it."""
+        return enqueue_message(
+            session,
+            sender=self.config.slug,
+            recipient=recipient,
+            kind=kind,
+            body=body,
+            idempotency_key=idempotency_key,
+            now=self._now(),
+        )
+
+    def process_inbox_once(self, session: Session) -> int:
+        """Hand stored inbox messages to their handlers once; returns how many were handled."""
+        return process_inbox_once(
+            session,
+            registry=self.registry,
+            now=self._now(),
+            max_attempts=self.config.inbox_max_attempts,
+        )
+
+    # -- status -----------------------------------------------------------------------------
+
+    def status(self, session: Session) -> FederationStatus:
+        """Per peer and per origin: cursors, lag, last success and last error."""
+        return read_status(session, node=self.config.slug, metrics=self.metrics)
+
+    def metrics_text(self) -> str:
+        """This instance's metrics, in the Prometheus text format."""
+        with self._sessions() as session:
+            read_status(session, node=self.config.slug, metrics=self.metrics)
+        return self.metrics.text()
+
+    # -- outgoing calls ---------------------------------------------------------------------
+
+    def notify_peer(self, slug: str, *, pair: KeyPair | None = None) -> None:
+        """Tell a peer our log grew (a signed `POST /federation/notify`)."""
+        url, resolve = self._peer_target(slug)
+        payload = Notify(origins=[self.config.slug]).model_dump(mode="json")
+        self.client.request(
+            "POST", f"{url}/federation/notify", payload=payload, resolve_key=resolve, pair=pair
+        )
+
+    def _deliver(self, peer: FedPeer, message: InboxMessage) -> None:
+        resolve = current_key_resolver(peer.keys, now=self._clock(), grace=self.config.key_grace)
+        self.client.request(
+            "POST",
+            f"{peer.url}/federation/inbox",
+            payload=message.model_dump(mode="json"),
+            resolve_key=resolve,
+        )
+
+    def _peer_target(self, slug: str) -> tuple[str, Any]:
+        with self._sessions() as session:
+            peer = session.get(FedPeer, slug)
+            if peer is None or peer.state != "active":
+                raise FederationError(f"{slug!r} is not an active peer")
+            keys, url = list(peer.keys), peer.url
+        return url, current_key_resolver(keys, now=self._clock(), grace=self.config.key_grace)
+
+    def _on_notify(self, peer: str, notify: Notify) -> None:
+        self.scheduler.trigger_now(peer)
+
+    def _active_peers(self) -> Sequence[str]:
+        with self._sessions() as session:
+            return session.scalars(select(FedPeer.slug).where(FedPeer.state == "active")).all()
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)

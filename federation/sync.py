@@ -1,0 +1,206 @@
+"""Pulling a peer: ask its heads, then fetch, verify and apply pages of origins it is ahead on."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from federation.apply import PageApplier, PageResult
+from federation.client import FederationClient, RemoteError, Unreachable
+from federation.config import FederationConfig
+from federation.errors import FederationError, NotPeered, UnknownKey
+from federation.keys import KeyResolver
+from federation.metrics import FederationMetrics
+from federation.models import FedCursor, FedOrigin, FedPeer
+from federation.peers import refresh_peer_keys
+from federation.registry import Registry
+from federation.trust import current_key_resolver
+from schemas.federation import Heads, LogPage
+
+__all__ = ["SyncEngine", "SyncReport"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    """What one pull from a peer did: entries applied per origin, and the first error."""
+
+    peer: str
+    applied: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    purged: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class SyncEngine:
+    """Pulls peers; the cursors it moves are the heads stored with the entries they cover."""
+
+    def __init__(
+        self,
+        *,
+        config: FederationConfig,
+        session_factory: sessionmaker[Session],
+        client: FederationClient,
+        registry: Registry,
+        metrics: FederationMetrics,
+        after_purge: Callable[[], None],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._config = config
+        self._sessions = session_factory
+        self._client = client
+        self._metrics = metrics
+        self._after_purge = after_purge
+        self._clock = clock
+        self.applier = PageApplier(own_slug=config.slug, registry=registry, clock=clock)
+        # Pulls from several peers may carry the same origin: applying one page at a time
+        # keeps SQLite from failing a writer and keeps the head checks simple.
+        self._apply_lock = threading.Lock()
+
+    def pull_peer(self, peer_slug: str) -> SyncReport:
+        """Pull every origin `peer_slug` holds ahead of us; record the outcome on the peer."""
+        report = SyncReport(peer=peer_slug)
+        try:
+            self._pull(peer_slug, report)
+        except FederationError as exc:
+            report.error = f"{exc.reason}: {exc}"
+        if report.purged:
+            self._after_purge()
+        self._record(peer_slug, report)
+        return report
+
+    def _pull(self, peer_slug: str, report: SyncReport) -> None:
+        with self._sessions() as session:
+            peer = session.get(FedPeer, peer_slug)
+            if peer is None or peer.state != "active":
+                raise NotPeered(f"{peer_slug!r} is not an active peer")
+            url = peer.url
+        heads = Heads.model_validate_json(self._get(peer_slug, f"{url}/federation/heads", None))
+        if heads.node != peer_slug:
+            raise NotPeered(f"the node at {url} says it is {heads.node!r}, not {peer_slug!r}")
+        self._note_heads(peer_slug, heads)
+        for head in heads.origins:
+            if head.origin == self._config.slug:
+                continue
+            try:
+                self._pull_origin(peer_slug, url, head.origin, head.seq, report)
+            except FederationError as exc:
+                if not isinstance(exc, Unreachable | RemoteError):
+                    # Transport trouble is not a refusal; a page that fails checks is.
+                    self._metrics.pages_refused.labels(reason=exc.reason).inc()
+                log.warning("page of %s from %s refused: %s", head.origin, peer_slug, exc)
+                if report.error is None:
+                    report.error = f"{exc.reason}: {exc} (origin {head.origin})"
+
+    def _pull_origin(
+        self, peer_slug: str, url: str, origin: str, remote_seq: int, report: SyncReport
+    ) -> None:
+        while True:
+            with self._sessions() as session:
+                row = session.get(FedOrigin, origin)
+                if row is not None and row.blocked:
+                    return
+                held = row.head_seq if row is not None else 0
+            if held >= remote_seq:
+                return
+            params = {"after": held, "limit": self._config.page_limit}
+            raw = self._get(peer_slug, f"{url}/federation/log/{origin}", params)
+            page = LogPage.model_validate_json(raw)
+            if page.origin != origin:
+                raise NotPeered(f"asked for {origin!r}, {peer_slug!r} answered {page.origin!r}")
+            result = self._apply(page, peer_slug)
+            if result.applied == 0:
+                return  # no progress: the peer has nothing we can link to yet
+            report.applied[origin] = report.applied.get(origin, 0) + result.applied
+            report.purged = report.purged or result.purged
+
+    def _apply(self, page: LogPage, peer_slug: str) -> PageResult:
+        with self._apply_lock, self._sessions() as session, session.begin():
+            result = self.applier.apply_page(session, page, via_peer=peer_slug)
+            cursor = session.get(FedCursor, (peer_slug, page.origin))
+            if cursor is None:
+                cursor = FedCursor(peer=peer_slug, origin=page.origin, remote_seq=page.head_seq)
+                session.add(cursor)
+            cursor.seq, cursor.updated_at = result.head_seq, self._now()
+            cursor.remote_seq = max(cursor.remote_seq or 0, page.head_seq)
+        if result.applied:
+            self._metrics.entries_applied.labels(origin=page.origin).inc(result.applied)
+        return result
+
+    def _get(self, peer_slug: str, url: str, params: dict[str, int] | None) -> bytes:
+        """A signed GET whose answer must be signed by the peer; follows a key rotation once."""
+        try:
+            return self._client.request(
+                "GET", url, params=params, resolve_key=self._keys(peer_slug)
+            ).content
+        except UnknownKey:
+            if not self._refresh_keys(peer_slug):
+                raise
+        return self._client.request(
+            "GET", url, params=params, resolve_key=self._keys(peer_slug)
+        ).content
+
+    def _keys(self, peer_slug: str) -> KeyResolver:
+        with self._sessions() as session:
+            peer = session.get(FedPeer, peer_slug)
+            keys = [] if peer is None else list(peer.keys)
+        return current_key_resolver(keys, now=self._clock(), grace=self._config.key_grace)
+
+    def _refresh_keys(self, peer_slug: str) -> bool:
+        with self._sessions() as session:
+            peer = session.get(FedPeer, peer_slug)
+            if peer is None:
+                return False
+            url = peer.url
+        identity = self._client.fetch_identity(url)
+        with self._sessions() as session, session.begin():
+            try:
+                return refresh_peer_keys(session, slug=peer_slug, identity=identity)
+            except FederationError as exc:
+                log.warning("key refresh of %s failed: %s", peer_slug, exc)
+                return False
+
+    def _note_heads(self, peer_slug: str, heads: Heads) -> None:
+        """Remember how far the peer holds each origin: that is what lag is measured against."""
+        with self._sessions() as session, session.begin():
+            cursors = {
+                c.origin: c
+                for c in session.scalars(select(FedCursor).where(FedCursor.peer == peer_slug))
+            }
+            for head in heads.origins:
+                if head.origin == self._config.slug:
+                    continue
+                cursor = cursors.get(head.origin)
+                if cursor is None:
+                    held = session.get(FedOrigin, head.origin)
+                    cursor = FedCursor(
+                        peer=peer_slug,
+                        origin=head.origin,
+                        seq=held.head_seq if held is not None else 0,
+                    )
+                    session.add(cursor)
+                cursor.remote_seq, cursor.updated_at = head.seq, self._now()
+
+    def _record(self, peer_slug: str, report: SyncReport) -> None:
+        with self._sessions() as session, session.begin():
+            peer = session.get(FedPeer, peer_slug)
+            if peer is None:
+                return
+            if report.ok:
+                peer.last_success_at = self._now()
+            else:
+                peer.last_error, peer.last_error_at = report.error, self._now()
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
