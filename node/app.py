@@ -2,28 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from node import __version__
-from node.api import audit, auth, members
-from node.db import make_engine, make_sessionmaker
-from node.migrations import current_revision, head_revision
+from node.api import (
+    audit,
+    auth,
+    members,
+    network,
+    operations,
+    organisations,
+    productions,
+    resources,
+    tourdates,
+)
+from node.db import make_engine
+from node.federated import wire
 from node.problems import install_handlers, problem_response
 from node.settings import Settings
-from schemas.accounts import NodeInfo
+
+ROUTERS = (
+    auth.router,
+    members.router,
+    productions.router,
+    tourdates.router,
+    organisations.router,
+    resources.router,
+    network.router,
+    audit.router,
+    operations.router,
+)
 
 
 class BodyLimit(BaseHTTPMiddleware):
-    """Refuse bodies over the configured size before any route reads them."""
+    """Refuse local API bodies over the configured size before any route reads them.
+
+    Federation routes have their own limit (`federation.max_body_bytes`), checked there.
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         super().__init__(app)
@@ -31,7 +56,12 @@ class BodyLimit(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
+        if (
+            length is not None
+            and length.isdigit()
+            and int(length) > self.limit
+            and not request.url.path.startswith("/federation/")
+        ):
             return problem_response(
                 413,
                 "Content Too Large",
@@ -41,17 +71,36 @@ class BodyLimit(BaseHTTPMiddleware):
         return await call_next(request)
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
-    """Build the node's application; `engine` overrides the settings' database (tests)."""
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    federation_transport: httpx.BaseTransport | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """Build the node's application.
+
+    `engine` overrides the settings' database and `federation_transport` the network (tests
+    run several nodes in one process). The scheduler starts with the app's lifespan when
+    `federation.enabled` is on.
+    """
     owns_engine = engine is None
     engine = engine or make_engine(settings.database_url, echo=settings.database.echo)
-    sessions: sessionmaker[Session] = make_sessionmaker(engine)
+    wiring = wire(settings, engine, transport=federation_transport, clock=clock)
+    federation = wiring.federation
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_engine:
-            engine.dispose()
+        if settings.federation.enabled:
+            federation.start()
+        else:
+            federation.ensure_genesis()
+        try:
+            yield
+        finally:
+            federation.stop()
+            if owns_engine:
+                engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -63,42 +112,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = sessions
+    app.state.sessions = wiring.sessions
+    app.state.federation = federation
     install_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.security.max_body_bytes)
-    for router in (auth.router, members.router, audit.router):
+    for router in ROUTERS:
         app.include_router(router)
-
-    @app.get("/api/node", response_model=NodeInfo, tags=["node"])
-    def node_info() -> NodeInfo:
-        return NodeInfo(
-            slug=settings.node.slug,
-            name=settings.node.name,
-            territory=settings.node.territory,
-            url=settings.node.url,
-            software_version=__version__,
-        )
-
-    @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
-
-    @app.get("/ready", tags=["operations"])
-    def ready() -> JSONResponse:
-        """Readiness: the database answers and its schema is at the code's migration head."""
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-                current = current_revision(conn)
-        except Exception as exc:  # any database failure means "not ready", with the reason
-            return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
-        head = head_revision()
-        if current != head:
-            return JSONResponse(
-                {"status": "migrations pending", "current": current, "head": head},
-                status_code=503,
-            )
-        return JSONResponse({"status": "ready", "revision": current})
-
+    app.include_router(federation.router)
     return app

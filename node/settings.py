@@ -87,6 +87,32 @@ class SecuritySection(BaseModel):
     )
 
 
+class FederationSection(BaseModel):
+    """How this node syncs with its peers and what it accepts from them."""
+
+    enabled: bool = Field(
+        True, description="Run the sync scheduler in `archipel serve` (pull, notify, outbox)."
+    )
+    sync_interval: float = Field(30.0, gt=0, description="Seconds between pulls from a peer.")
+    sync_jitter: float = Field(
+        0.2, ge=0, lt=1, description="Fraction of the interval added or removed at random."
+    )
+    backoff_max: float = Field(600.0, gt=0, description="Longest wait after repeated failures.")
+    max_age: int = Field(300, gt=0, description="Oldest accepted signature, in seconds.")
+    clock_skew: int = Field(30, ge=0, description="Tolerated clock difference, in seconds.")
+    max_body_bytes: int = Field(
+        5_000_000, gt=0, description="Largest federation request body accepted."
+    )
+    page_limit: int = Field(1000, gt=0, le=5000, description="Entries asked for per page.")
+    request_timeout: float = Field(10.0, gt=0, description="Timeout of outgoing requests.")
+    notify_debounce: float = Field(
+        0.5, ge=0, description="Seconds to gather local changes before notifying peers."
+    )
+    key_grace: int = Field(
+        86_400, ge=0, description="Seconds a rotated-out key is still accepted from a peer."
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of a node. See docs/configuration.md for each one."""
 
@@ -97,10 +123,11 @@ class Settings(BaseSettings):
     )
 
     home: Path = Field(Path("var/node"), description="The node's home folder.")
-    node: NodeSection = Field(default_factory=NodeSection)  # type: ignore[arg-type]
-    database: DatabaseSection = Field(default_factory=DatabaseSection)  # type: ignore[arg-type]
-    server: ServerSection = Field(default_factory=ServerSection)  # type: ignore[arg-type]
-    security: SecuritySection = Field(default_factory=SecuritySection)  # type: ignore[arg-type]
+    node: NodeSection = Field(default_factory=NodeSection)
+    database: DatabaseSection = Field(default_factory=DatabaseSection)
+    server: ServerSection = Field(default_factory=ServerSection)
+    security: SecuritySection = Field(default_factory=SecuritySection)
+    federation: FederationSection = Field(default_factory=FederationSection)
 
     @classmethod
     def settings_customise_sources(
@@ -142,7 +169,7 @@ def load_settings(home: Path, **overrides: Any) -> Settings:
     from_file = read_settings_file(home)
     env_only = Settings()
     merged: dict[str, Any] = {}
-    for section in ("node", "database", "server", "security"):
+    for section in ("node", "database", "server", "security", "federation"):
         values = dict(from_file.get(section, {}))
         env_section = getattr(env_only, section)
         for key in env_section.model_fields_set:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,25 +34,41 @@ def postgres_url() -> str | None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file, or a private PostgreSQL schema."""
+def new_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Make fresh, empty databases on one engine: SQLite files, or private PostgreSQL schemas.
+
+    Several nodes in one test each get their own (`new_db_url("lyon")`).
+    """
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield lambda name: f"sqlite:///{tmp_path / (name + '.db')}"
         return
     base = postgres_url()
     if base is None:
         pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} to run this test on it")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    schemas: list[str] = []
     sep = "&" if "?" in base else "?"
+
+    def make(_name: str) -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schemas.append(schema)
+        return f"{base}{sep}options=-csearch_path%3D{schema}"
+
     try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+        yield make
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            for schema in schemas:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def db_url(new_db_url: Callable[[str], str]) -> str:
+    """A fresh, empty database URL on each engine."""
+    return new_db_url("test")
 
 
 @pytest.fixture
@@ -91,9 +107,14 @@ def node(db_url: str, tmp_path: Path) -> Iterator[NodeHarness]:
     home.mkdir()
     settings = load_settings(
         home,
-        node={"slug": "lyon", "name": "Bureau de Lyon", "territory": "Auvergne-Rhône-Alpes",
-              "url": "http://lyon.test"},
+        node={
+            "slug": "lyon",
+            "name": "Bureau de Lyon",
+            "territory": "Auvergne-Rhône-Alpes",
+            "url": "http://lyon.test",
+        },
         database={"url": db_url},
+        federation={"enabled": False},
     )
     engine = make_engine(db_url)
     upgrade(engine)

@@ -45,9 +45,9 @@ def logout(request: Request, db: Db, _actor: CurrentActor) -> Response:
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(request: Request, data: PasswordChange, db: Db, _actor: CurrentActor) -> (
-    Response
-):
+def change_password(
+    request: Request, data: PasswordChange, db: Db, _actor: CurrentActor
+) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise DomainError("change your password from a login session, not with an API token")

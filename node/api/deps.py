@@ -79,7 +79,7 @@ def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | No
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
     if not value.isdigit():
-        raise DomainError(f"If-Match must be a version ETag like \"3\", not {if_match!r}")
+        raise DomainError(f'If-Match must be a version ETag like "3", not {if_match!r}')
     return int(value)
 
 

@@ -24,7 +24,9 @@ def to_public(member: Member, actor: Actor) -> MemberPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MemberPublic)
-def create_member(data: MemberCreate, db: Db, actor: StaffActor, response: Response) -> MemberPublic:
+def create_member(
+    data: MemberCreate, db: Db, actor: StaffActor, response: Response
+) -> MemberPublic:
     member = service.create_member(db, actor=actor, data=data)
     response.headers["Location"] = f"/api/members/{member.id}"
     response.headers["ETag"] = etag(member.version)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -17,12 +16,12 @@ from node.problems import DomainError
 class ArchipelGroup(TyperGroup):
     """Turns a domain error raised by any command into one line on stderr and exit status 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except DomainError as exc:
-            click.echo(f"error: {exc.detail}", err=True)
-            ctx.exit(2)
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
 
 
 app = typer.Typer(

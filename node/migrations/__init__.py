@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -36,6 +37,17 @@ def current_revision(conn: Connection) -> str | None:
 
 def target_metadata() -> list[MetaData]:
     """Every table the migrations manage: the node's and the federation engine's."""
+    from federation.models import FedBase
     from node.models import Base
 
-    return [Base.metadata]
+    return [Base.metadata, FedBase.metadata]
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave out of comparisons what the models do not describe on purpose: the engine-specific
+    full-text index (`directory_fts*` tables on SQLite, `search_vector` on PostgreSQL)."""
+    if type_ == "table" and name and name.startswith("directory_fts"):
+        return False
+    return not (type_ in {"column", "index"} and name and "search_vector" in name)

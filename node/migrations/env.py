@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from node.migrations import target_metadata
+from node.migrations import include_object, target_metadata
 
 
 def run() -> None:
@@ -16,6 +16,7 @@ def run() -> None:
             target_metadata=target_metadata(),
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         context.run_migrations()
 

@@ -25,6 +25,8 @@ class Organisation(RecordMixin, Base):
     technical_specs: Mapped[str] = mapped_column(Text, default="")
     is_venue: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Folded name, city and tags: accent-insensitive filtering on both engines.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.name"

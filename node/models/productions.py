@@ -18,6 +18,8 @@ class Production(RecordMixin, Base):
     artistic_lead: Mapped[str] = mapped_column(String(200), default="")
     technical_summary: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(10), default="local")
+    # Folded title and artistic lead: accent-insensitive filtering on both engines.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     team: Mapped[list[TeamMember]] = relationship(
         back_populates="production", cascade="all, delete-orphan", order_by="TeamMember.role"

@@ -17,3 +17,5 @@ class Resource(RecordMixin, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str] = mapped_column(String(200), default="")
     lendable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Folded name, description and location: accent-insensitive filtering on both engines.
+    search_text: Mapped[str] = mapped_column(Text, default="")

@@ -22,7 +22,7 @@ class Versioned(Protocol):
 
 
 def paginate(
-    session: Session, stmt: Select[tuple[T]], *, limit: int, offset: int
+    session: Session, stmt: Select[T], *, limit: int, offset: int
 ) -> tuple[Sequence[T], int]:
     """One page of `stmt` and the total count of rows it matches."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -88,6 +88,7 @@ class Publisher(Protocol):
         record_id: str,
         version: int,
         body: dict[str, Any] | None,
+        replica_body: dict[str, Any] | None,
     ) -> None: ...
 
 
@@ -95,13 +96,28 @@ PUBLISHER_KEY = "archipel.publisher"
 
 
 def publish(
-    session: Session, *, kind: str, record_id: str, version: int, body: dict[str, Any] | None
+    session: Session,
+    *,
+    kind: str,
+    record_id: str,
+    version: int,
+    body: dict[str, Any] | None,
+    replica_body: dict[str, Any] | None = None,
 ) -> None:
     """Hand a shared record's new state (or its tombstone, `body=None`) to the publisher.
 
+    `replica_body` is what this bureau's own network views show when it differs from what
+    leaves the bureau (a `local` member's card: in the bureau's directory, never in the log).
     The publisher is set on the session factory by the app; it writes the federation log
-    entry in this same transaction. Without one (a node with federation off), nothing is done.
+    entry in this same transaction. Without one, nothing is published.
     """
     publisher: Publisher | None = session.info.get(PUBLISHER_KEY)
     if publisher is not None:
-        publisher.publish(session, kind=kind, record_id=record_id, version=version, body=body)
+        publisher.publish(
+            session,
+            kind=kind,
+            record_id=record_id,
+            version=version,
+            body=body,
+            replica_body=body if replica_body is None else replica_body,
+        )

@@ -15,10 +15,8 @@ from node.services.common import publish
 from schemas import shared
 
 
-def card_body(member: Member) -> dict[str, Any] | None:
-    """The directory card of `member`, or None when it must not leave the bureau."""
-    if member.visibility == "local" or not member.active:
-        return None
+def card_body(member: Member) -> dict[str, Any]:
+    """The directory card of `member`: what a peer sees when the member consents to it."""
     card = shared.DirectoryCard(
         display_name=member.display_name,
         city=member.city,
@@ -83,8 +81,17 @@ def resource_body(resource: Resource) -> dict[str, Any] | None:
 
 
 def share_member(session: Session, member: Member, *, deleted: bool = False) -> None:
-    body = None if deleted else card_body(member)
-    publish(session, kind=shared.KIND_CARD, record_id=member.id, version=member.version, body=body)
+    """Publish the card of a member who consents; their own bureau's directory always has it."""
+    card = None if deleted else card_body(member)
+    leaves = card is not None and member.visibility != "local" and member.active
+    publish(
+        session,
+        kind=shared.KIND_CARD,
+        record_id=member.id,
+        version=member.version,
+        body=card if leaves else None,
+        replica_body=card,
+    )
 
 
 def share_production(session: Session, production: Production, *, deleted: bool = False) -> None:

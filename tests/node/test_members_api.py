@@ -65,7 +65,8 @@ def test_version_may_be_sent_in_the_body(node: NodeHarness) -> None:
     staff = node.headers("staff")
     member_id = node.client.post("/api/members", json=member_data(), headers=staff).json()["id"]
     ok = node.client.patch(
-        f"/api/members/{member_id}", json={"bio": "Vingt ans de tournée", "version": 1},
+        f"/api/members/{member_id}",
+        json={"bio": "Vingt ans de tournée", "version": 1},
         headers=staff,
     )
     assert ok.status_code == 200
@@ -132,7 +133,8 @@ def test_members_do_not_see_each_others_contact_data(node: NodeHarness) -> None:
     staff = node.headers("staff")
     me = node.client.post("/api/members", json=member_data(), headers=staff).json()
     other = node.client.post(
-        "/api/members", json=member_data(display_name="Autre", email="a@example.org"),
+        "/api/members",
+        json=member_data(display_name="Autre", email="a@example.org"),
         headers=staff,
     ).json()
     seen = node.client.get(f"/api/members/{other['id']}", headers=node.as_member(me["id"])).json()
@@ -164,9 +166,9 @@ def test_delete_erases_the_member_and_the_trail_keeps_no_name(node: NodeHarness)
     deleted = node.client.delete(f"/api/members/{member['id']}", headers=staff)
     assert deleted.status_code == 204
     assert node.client.get(f"/api/members/{member['id']}", headers=staff).status_code == 404
-    trail = node.client.get(
-        "/api/audit", params={"entity_id": member["id"]}, headers=staff
-    ).json()["items"]
+    trail = node.client.get("/api/audit", params={"entity_id": member["id"]}, headers=staff).json()[
+        "items"
+    ]
     assert [e["action"] for e in trail] == ["delete", "create"]
     assert all("Camille" not in e["summary"] for e in trail if e["action"] == "delete")
 

@@ -46,6 +46,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_events_entity_id"), ["entity_id"], unique=False)
 
     op.create_table(
+        "directory_cards",
+        sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("sort_name", sa.String(length=200), nullable=False),
+        sa.Column("city", sa.String(length=120), nullable=False),
+        sa.Column("territory", sa.String(length=120), nullable=False),
+        sa.Column(
+            "trades",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "skills",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "languages",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("visibility", sa.String(length=10), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("origin", sa.String(length=40), nullable=False),
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_directory_cards")),
+        sa.UniqueConstraint("origin", "record_id", name=op.f("uq_directory_cards_origin")),
+    )
+    with op.batch_alter_table("directory_cards", schema=None) as batch_op:
+        batch_op.create_index("ix_directory_cards_name", ["sort_name"], unique=False)
+        batch_op.create_index("ix_directory_cards_territory", ["territory"], unique=False)
+
+    op.create_table(
         "members",
         sa.Column("display_name", sa.String(length=200), nullable=False),
         sa.Column("city", sa.String(length=120), nullable=False),
@@ -95,6 +135,88 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_members_display_name"), ["display_name"], unique=False)
 
     op.create_table(
+        "network_productions",
+        sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("discipline", sa.String(length=40), nullable=False),
+        sa.Column("visibility", sa.String(length=10), nullable=False),
+        sa.Column("origin", sa.String(length=40), nullable=False),
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_network_productions")),
+        sa.UniqueConstraint("origin", "record_id", name=op.f("uq_network_productions_origin")),
+    )
+    op.create_table(
+        "network_resources",
+        sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("location", sa.String(length=200), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("origin", sa.String(length=40), nullable=False),
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_network_resources")),
+        sa.UniqueConstraint("origin", "record_id", name=op.f("uq_network_resources_origin")),
+    )
+    op.create_table(
+        "network_tour_dates",
+        sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("production_id", sa.String(length=64), nullable=False),
+        sa.Column("production_title", sa.String(length=200), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("city", sa.String(length=120), nullable=False),
+        sa.Column("venue_name", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("origin", sa.String(length=40), nullable=False),
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_network_tour_dates")),
+        sa.UniqueConstraint("origin", "record_id", name=op.f("uq_network_tour_dates_origin")),
+    )
+    with op.batch_alter_table("network_tour_dates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_network_tour_dates_production_id"), ["production_id"], unique=False
+        )
+        batch_op.create_index("ix_network_tour_dates_starts_at", ["starts_at"], unique=False)
+
+    op.create_table(
+        "network_venues",
+        sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("city", sa.String(length=120), nullable=False),
+        sa.Column("origin", sa.String(length=40), nullable=False),
+        sa.Column("record_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_network_venues")),
+        sa.UniqueConstraint("origin", "record_id", name=op.f("uq_network_venues_origin")),
+    )
+    op.create_table(
         "organisations",
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
@@ -113,6 +235,7 @@ def upgrade() -> None:
         sa.Column("technical_specs", sa.Text(), nullable=False),
         sa.Column("is_venue", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -130,6 +253,7 @@ def upgrade() -> None:
         sa.Column("artistic_lead", sa.String(length=200), nullable=False),
         sa.Column("technical_summary", sa.Text(), nullable=False),
         sa.Column("visibility", sa.String(length=10), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -146,6 +270,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("location", sa.String(length=200), nullable=False),
         sa.Column("lendable", sa.Boolean(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -216,6 +341,47 @@ def upgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_contacts_organisation_id"), ["organisation_id"], unique=False
+        )
+
+    op.create_table(
+        "directory_card_availability",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("card_pk", sa.Integer(), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("end", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["card_pk"],
+            ["directory_cards.pk"],
+            name=op.f("fk_directory_card_availability_card_pk_directory_cards"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_directory_card_availability")),
+    )
+    with op.batch_alter_table("directory_card_availability", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_directory_card_availability_card_pk"), ["card_pk"], unique=False
+        )
+
+    op.create_table(
+        "directory_card_tags",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("card_pk", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("tag", sa.String(length=80), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["card_pk"],
+            ["directory_cards.pk"],
+            name=op.f("fk_directory_card_tags_card_pk_directory_cards"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_directory_card_tags")),
+    )
+    with op.batch_alter_table("directory_card_tags", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_directory_card_tags_card_pk"), ["card_pk"], unique=False
+        )
+        batch_op.create_index(
+            "ix_directory_card_tags_lookup", ["kind", "tag", "card_pk"], unique=False
         )
 
     op.create_table(
@@ -301,11 +467,148 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_sessions")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_login_sessions_token_hash")),
     )
+    op.create_table(
+        "fed_checkpoints",
+        sa.Column("origin", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("head", sa.String(length=64), nullable=False),
+        sa.Column("key_id", sa.String(length=200), nullable=False),
+        sa.Column("signed_at", sa.BigInteger(), nullable=False),
+        sa.Column("signature", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("origin", "seq", name=op.f("pk_fed_checkpoints")),
+    )
+    op.create_table(
+        "fed_cursors",
+        sa.Column("peer", sa.String(length=64), nullable=False),
+        sa.Column("origin", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("remote_seq", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("peer", "origin", name=op.f("pk_fed_cursors")),
+    )
+    op.create_table(
+        "fed_entries",
+        sa.Column("origin", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("kind", sa.String(length=100), nullable=False),
+        sa.Column("record_id", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("op", sa.String(length=10), nullable=False),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column("prev", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("origin", "seq", name=op.f("pk_fed_entries")),
+    )
+    with op.batch_alter_table("fed_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_fed_entries_record", ["origin", "kind", "record_id"], unique=False
+        )
+
+    op.create_table(
+        "fed_inbox",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("message_id", sa.String(length=200), nullable=False),
+        sa.Column("sender", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=100), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fed_inbox")),
+        sa.UniqueConstraint("sender", "idempotency_key", name=op.f("uq_fed_inbox_sender")),
+    )
+    with op.batch_alter_table("fed_inbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_fed_inbox_state"), ["state"], unique=False)
+
+    op.create_table(
+        "fed_nonces",
+        sa.Column("key_id", sa.String(length=200), nullable=False),
+        sa.Column("nonce", sa.String(length=200), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key_id", "nonce", name=op.f("pk_fed_nonces")),
+    )
+    with op.batch_alter_table("fed_nonces", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_fed_nonces_expires_at"), ["expires_at"], unique=False)
+
+    op.create_table(
+        "fed_origins",
+        sa.Column("slug", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("territory", sa.String(length=200), nullable=False),
+        sa.Column(
+            "keys",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("head_seq", sa.BigInteger(), nullable=False),
+        sa.Column("head_hash", sa.String(length=64), nullable=False),
+        sa.Column("blocked", sa.Boolean(), nullable=False),
+        sa.Column("via_peer", sa.String(length=64), nullable=True),
+        sa.Column("last_applied_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("slug", name=op.f("pk_fed_origins")),
+    )
+    op.create_table(
+        "fed_outbox",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("message_id", sa.String(length=200), nullable=False),
+        sa.Column("recipient", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=100), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fed_outbox")),
+        sa.UniqueConstraint("recipient", "idempotency_key", name=op.f("uq_fed_outbox_recipient")),
+    )
+    op.create_table(
+        "fed_peers",
+        sa.Column("slug", sa.String(length=64), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("fingerprint", sa.String(length=100), nullable=False),
+        sa.Column(
+            "keys",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("last_error_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("slug", name=op.f("pk_fed_peers")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("fed_peers")
+    op.drop_table("fed_outbox")
+    op.drop_table("fed_origins")
+    with op.batch_alter_table("fed_nonces", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fed_nonces_expires_at"))
+
+    op.drop_table("fed_nonces")
+    with op.batch_alter_table("fed_inbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fed_inbox_state"))
+
+    op.drop_table("fed_inbox")
+    with op.batch_alter_table("fed_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_fed_entries_record")
+
+    op.drop_table("fed_entries")
+    op.drop_table("fed_cursors")
+    op.drop_table("fed_checkpoints")
     op.drop_table("login_sessions")
     with op.batch_alter_table("tour_dates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tour_dates_venue_id"))
@@ -318,6 +621,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_production_team_member_id"))
 
     op.drop_table("production_team")
+    with op.batch_alter_table("directory_card_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_directory_card_tags_lookup")
+        batch_op.drop_index(batch_op.f("ix_directory_card_tags_card_pk"))
+
+    op.drop_table("directory_card_tags")
+    with op.batch_alter_table("directory_card_availability", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_directory_card_availability_card_pk"))
+
+    op.drop_table("directory_card_availability")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_organisation_id"))
 
@@ -336,10 +648,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_organisations_name"))
 
     op.drop_table("organisations")
+    op.drop_table("network_venues")
+    with op.batch_alter_table("network_tour_dates", schema=None) as batch_op:
+        batch_op.drop_index("ix_network_tour_dates_starts_at")
+        batch_op.drop_index(batch_op.f("ix_network_tour_dates_production_id"))
+
+    op.drop_table("network_tour_dates")
+    op.drop_table("network_resources")
+    op.drop_table("network_productions")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_display_name"))
 
     op.drop_table("members")
+    with op.batch_alter_table("directory_cards", schema=None) as batch_op:
+        batch_op.drop_index("ix_directory_cards_territory")
+        batch_op.drop_index("ix_directory_cards_name")
+
+    op.drop_table("directory_cards")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_events_entity_id"))
         batch_op.drop_index(batch_op.f("ix_audit_events_entity"))

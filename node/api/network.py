@@ -1,0 +1,163 @@
+"""`/api/directory` and `/api/network/*`: the archipelago seen from the local replica."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from node.api.deps import AppSettings, CurrentActor, Db
+from node.services import network as service
+from node.services.origins import known_origins
+from schemas.network import (
+    DirectoryItem,
+    DirectoryPage,
+    NetworkList,
+    NetworkResourceItem,
+    NetworkTourDateItem,
+)
+
+router = APIRouter(prefix="/api", tags=["network"])
+PageLimit = Annotated[int, Query(ge=1, le=200, description="Items per page (1-200).")]
+
+
+@router.get("/directory", response_model=DirectoryPage)
+def directory(
+    db: Db,
+    settings: AppSettings,
+    _actor: CurrentActor,
+    q: Annotated[str | None, Query(max_length=200, description="Words to find.")] = None,
+    skill: str | None = None,
+    trade: str | None = None,
+    territory: str | None = None,
+    origin: str | None = None,
+    available_on: date | None = None,
+    limit: PageLimit = 20,
+    cursor: str | None = None,
+) -> DirectoryPage:
+    """Members of every bureau, own ones included; accent- and case-insensitive."""
+    rows, next_cursor = service.search_directory(
+        db,
+        q=q,
+        skill=skill,
+        trade=trade,
+        territory=territory,
+        origin=origin,
+        available_on=available_on,
+        limit=limit,
+        cursor=cursor,
+    )
+    origins = known_origins(db)
+    own = settings.node.slug
+    now = datetime.now(UTC)
+    items = [
+        DirectoryItem(
+            origin=r.origin,
+            id=r.record_id,
+            own=r.origin == own,
+            display_name=r.display_name,
+            city=r.city,
+            territory=r.territory,
+            trades=r.trades,
+            skills=r.skills,
+            languages=r.languages,
+            visibility=r.visibility,
+            synced_at=now
+            if r.origin == own
+            else (origins[r.origin].synced_at if r.origin in origins else None),
+        )
+        for r in rows
+    ]
+    return DirectoryPage(items=items, next_cursor=next_cursor)
+
+
+def _territory_origins(db: Db, territory: str | None) -> list[str] | None:
+    if not territory:
+        return None
+    territories = {slug: info.territory for slug, info in known_origins(db).items()}
+    return service.origins_in(territories, territory)
+
+
+@router.get("/network/tours", response_model=NetworkList[NetworkTourDateItem])
+def tours(
+    db: Db,
+    settings: AppSettings,
+    _actor: CurrentActor,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    territory: Annotated[str | None, Query(description="Territory of the bureau.")] = None,
+    production: Annotated[str | None, Query(description="Production id or title.")] = None,
+    limit: PageLimit = 100,
+    cursor: str | None = None,
+) -> NetworkList[NetworkTourDateItem]:
+    """Every bureau's tour dates, by start time."""
+    rows, next_cursor = service.network_tours(
+        db,
+        start=_aware(from_),
+        end=_aware(to),
+        origins=_territory_origins(db, territory),
+        production=production,
+        limit=limit,
+        cursor=cursor,
+    )
+    own = settings.node.slug
+    items = [
+        NetworkTourDateItem(
+            origin=r.origin,
+            id=r.record_id,
+            own=r.origin == own,
+            production_id=r.production_id,
+            production_title=r.production_title,
+            starts_at=r.starts_at,
+            timezone=r.timezone,
+            city=r.city,
+            venue_name=r.venue_name,
+            status=r.status,
+        )
+        for r in rows
+    ]
+    return NetworkList[NetworkTourDateItem](items=items, next_cursor=next_cursor)
+
+
+@router.get("/network/resources", response_model=NetworkList[NetworkResourceItem])
+def resources(
+    db: Db,
+    settings: AppSettings,
+    _actor: CurrentActor,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    kind: str | None = None,
+    territory: str | None = None,
+    limit: PageLimit = 100,
+    cursor: str | None = None,
+) -> NetworkList[NetworkResourceItem]:
+    """Every bureau's lendable resources."""
+    rows, next_cursor = service.network_resources(
+        db,
+        q=q,
+        kind=kind,
+        origins=_territory_origins(db, territory),
+        limit=limit,
+        cursor=cursor,
+    )
+    own = settings.node.slug
+    items = [
+        NetworkResourceItem(
+            origin=r.origin,
+            id=r.record_id,
+            own=r.origin == own,
+            name=r.name,
+            kind=r.kind,
+            description=str(r.body.get("description", "")),
+            location=r.location,
+        )
+        for r in rows
+    ]
+    return NetworkList[NetworkResourceItem](items=items, next_cursor=next_cursor)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Naive query datetimes are taken as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -1,0 +1,1 @@
+"""The node's side of federation: applying shared records to replica tables, and querying them."""

@@ -1,0 +1,95 @@
+"""The node's publisher: own changes go to the own replica and, when shared, to the log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from federation.chain import body_hash
+from federation.log import LogWriter
+from federation.models import FedEntry, FedOrigin
+from federation.registry import Registry
+from schemas.federation import IdentityDocument
+
+GREW_FLAG = "archipel.log_grew"
+
+
+class NodePublisher:
+    """Implements `node.services.common.Publisher` on top of federation's log writer."""
+
+    def __init__(
+        self,
+        *,
+        origin: str,
+        log_writer: LogWriter,
+        registry: Registry,
+        on_log_grew: Callable[[], None],
+        identity: Callable[[], IdentityDocument],
+    ) -> None:
+        self.origin = origin
+        self.log_writer = log_writer
+        self.registry = registry
+        self.on_log_grew = on_log_grew
+        self.identity = identity
+
+    def publish(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        record_id: str,
+        version: int,
+        body: dict[str, Any] | None,
+        replica_body: dict[str, Any] | None,
+    ) -> None:
+        applier = self.registry.get(kind)
+        if applier is not None:
+            if replica_body is None:
+                applier.remove(session, origin=self.origin, record_id=record_id)
+            else:
+                applier.apply(
+                    session,
+                    origin=self.origin,
+                    record_id=record_id,
+                    version=version,
+                    body=replica_body,
+                )
+        latest = session.scalars(
+            select(FedEntry)
+            .where(
+                FedEntry.origin == self.origin,
+                FedEntry.kind == kind,
+                FedEntry.record_id == record_id,
+            )
+            .order_by(FedEntry.seq.desc())
+            .limit(1)
+        ).first()
+        if body is None and (latest is None or latest.op == "delete"):
+            return  # never shared, or already tombstoned: nothing leaves the bureau
+        if (
+            body is not None
+            and latest is not None
+            and latest.op == "upsert"
+            and (latest.body_hash == body_hash(body))
+        ):
+            return  # only private fields changed: peers have nothing new to learn
+        if session.get(FedOrigin, self.origin) is None:
+            # The first shared change of a new node: its log starts with its identity.
+            self.log_writer.ensure_genesis(session, self.identity())
+        self.log_writer.append(session, kind=kind, record_id=record_id, version=version, body=body)
+        session.info[GREW_FLAG] = True
+
+    def watch(self, session_class: type[Session] | Any) -> None:
+        """Call `on_log_grew` after each commit that appended to the own log."""
+
+        @event.listens_for(session_class, "after_commit")
+        def _after_commit(session: Session) -> None:
+            if session.info.pop(GREW_FLAG, False):
+                self.on_log_grew()
+
+        @event.listens_for(session_class, "after_rollback")
+        def _after_rollback(session: Session) -> None:
+            session.info.pop(GREW_FLAG, None)
