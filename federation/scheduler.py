@@ -111,7 +111,11 @@ class SyncScheduler:
         aps = self._aps
         if aps is not None and aps.running:
             job = aps.get_job(_job_id(peer_slug))
-            if job is not None:
+            if job is None:
+                # Peered by another process (the CLI) since our last reconcile: its new job
+                # starts at once.
+                self.reconcile_jobs()
+            else:
                 job.modify(next_run_time=datetime.now(UTC))
 
     # -- notifications ----------------------------------------------------------------------

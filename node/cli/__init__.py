@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from node.cli import members, setup, tokens
+from federation.errors import FederationError
+from node.cli import federation, members, setup, tokens
 from node.cli.context import CliState
 from node.problems import DomainError
 
@@ -21,6 +22,9 @@ class ArchipelGroup(TyperGroup):
             return super().invoke(ctx)
         except DomainError as exc:
             typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
+        except FederationError as exc:
+            typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
 
 
@@ -57,6 +61,10 @@ def main_options(
 setup.register(app)
 app.add_typer(tokens.app, name="token")
 app.add_typer(members.app, name="member")
+app.add_typer(federation.peer_app, name="peer")
+app.add_typer(federation.keys_app, name="keys")
+app.add_typer(federation.directory_app, name="directory")
+app.command()(federation.sync)
 
 
 def main() -> None:
