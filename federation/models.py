@@ -193,3 +193,14 @@ class FedOutbox(FedBase):
     next_attempt_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class FedLeader(FedBase):
+    """The scheduler's lease on SQLite: who leads, until when (PostgreSQL uses an advisory
+    lock instead)."""
+
+    __tablename__ = "fed_leader"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]

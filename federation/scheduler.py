@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from federation.config import FederationConfig
 from federation.errors import FederationError
-from federation.models import FedPeer
+from federation.leader import Leadership
+from federation.models import FedOrigin, FedPeer
 from federation.sync import SyncEngine, SyncReport
 
 __all__ = ["SyncScheduler"]
@@ -27,6 +28,10 @@ __all__ = ["SyncScheduler"]
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_JOB = "federation-housekeeping"
+LEADER_JOB = "federation-leader"
+WATCH_JOB = "federation-watch"
+PULL_JOB_PREFIX = "federation-pull-"
+WATCH_SECONDS = 0.5
 
 
 class SyncScheduler:
@@ -53,6 +58,9 @@ class SyncScheduler:
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._aps: BackgroundScheduler | None = None
+        self._leadership: Leadership | None = None
+        self._leading = False
+        self._notified_head = 0
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -107,8 +115,9 @@ class SyncScheduler:
             peer = session.get(FedPeer, peer_slug)
             if peer is None or peer.state != "active":
                 return
-            peer.next_attempt_at = None
-        aps = self._aps
+            # "Due now" in the database: whichever process leads pulls it at its next watch.
+            peer.next_attempt_at = self._now()
+        aps = self._aps if self._leading else None
         if aps is not None and aps.running:
             job = aps.get_job(_job_id(peer_slug))
             if job is None:
@@ -122,8 +131,8 @@ class SyncScheduler:
 
     def log_grew(self) -> None:
         """Note that our log grew; peers are notified once after the debounce delay."""
-        if self._aps is None:
-            return  # not started (CLI, tests): peers find out by pulling
+        if self._aps is None or not self._leading:
+            return  # not the scheduling process: the leader's watch notices the log grew
         with self._lock:
             if self._timer is not None:
                 return
@@ -135,6 +144,7 @@ class SyncScheduler:
         """Send a notify to every active peer now; failures are fine, they will pull later."""
         with self._lock:
             self._timer = None
+        self._notified_head = self._own_head()
         for slug in self._active_peers():
             try:
                 self._notify(slug)
@@ -143,26 +153,41 @@ class SyncScheduler:
 
     # -- APScheduler ------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Tick the loop in background threads: one job per active peer, one housekeeping job."""
+    def start(self, leadership: Leadership | None = None) -> None:
+        """Tick the loop in background threads, in the one process that wins leadership.
+
+        Every process that starts a scheduler competes for leadership every third of a
+        lease; the leader runs one pull job per active peer, housekeeping, and a watch that
+        notices log growth and peers made due by other processes. Without `leadership`, this
+        process leads unconditionally (tests, a single-process node without election).
+        """
         if self._aps is not None:
             return
+        self._leadership = leadership
         aps = BackgroundScheduler(timezone=UTC)
+        self._aps = aps
         aps.add_job(
-            self._tick_housekeeping,
+            self._tick_leader,
             "interval",
-            seconds=self._config.sync_interval,
-            id=HOUSEKEEPING_JOB,
+            seconds=self.lease_seconds / 3,
+            id=LEADER_JOB,
             max_instances=1,
             coalesce=True,
+            next_run_time=datetime.now(UTC),
         )
-        self._aps = aps
-        self.reconcile_jobs()
         aps.start()
-        # Announce ourselves, so peers backing off from our downtime pull us at once.
-        threading.Thread(target=self.flush_notifications, daemon=True).start()
+
+    @property
+    def lease_seconds(self) -> float:
+        """A leader that dies is replaced within one sync interval."""
+        return max(1.5, self._config.sync_interval * 0.75)
+
+    @property
+    def leading(self) -> bool:
+        return self._leading
 
     def stop(self) -> None:
+        """Stop ticking; in-flight pulls finish (their transactions commit or roll back)."""
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
@@ -170,15 +195,75 @@ class SyncScheduler:
         aps, self._aps = self._aps, None
         if aps is not None and aps.running:
             aps.shutdown(wait=True)
+        if self._leading and self._leadership is not None:
+            self._leadership.release()
+        self._leading = False
+
+    def _tick_leader(self) -> None:
+        leading = self._leadership.hold() if self._leadership is not None else True
+        aps = self._aps
+        if aps is None:
+            return
+        if leading and not self._leading:
+            log.info("this process now runs the federation scheduler")
+            self._leading = True
+            aps.add_job(
+                self._tick_housekeeping,
+                "interval",
+                seconds=self._config.sync_interval,
+                id=HOUSEKEEPING_JOB,
+                max_instances=1,
+                coalesce=True,
+            )
+            aps.add_job(
+                self._tick_watch,
+                "interval",
+                seconds=WATCH_SECONDS,
+                id=WATCH_JOB,
+                max_instances=1,
+                coalesce=True,
+            )
+            self.reconcile_jobs()
+            # Announce ourselves, so peers backing off from our downtime pull us at once.
+            threading.Thread(target=self.flush_notifications, daemon=True).start()
+        elif not leading and self._leading:
+            log.warning("lost the federation scheduler's leadership; standing by")
+            self._leading = False
+            for job in aps.get_jobs():
+                if job.id != LEADER_JOB:
+                    job.remove()
+
+    def _tick_watch(self) -> None:
+        """Leader only: notify peers when the own log grew (written by any process), and
+        pull peers another process marked due (a notify it received)."""
+        head = self._own_head()
+        if head > self._notified_head:
+            self.flush_notifications()
+        now = self._now()
+        with self._sessions() as session:
+            due = session.scalars(
+                select(FedPeer.slug).where(
+                    FedPeer.state == "active",
+                    FedPeer.next_attempt_at.is_not(None),
+                    FedPeer.next_attempt_at <= now,
+                )
+            ).all()
+        for slug in due:
+            self.pull(slug)
+
+    def _own_head(self) -> int:
+        with self._sessions() as session:
+            origin = session.get(FedOrigin, self._config.slug)
+            return origin.head_seq if origin is not None else 0
 
     def reconcile_jobs(self) -> None:
         """One pull job per active peer: add jobs for new peers, drop those of removed ones."""
         aps = self._aps
-        if aps is None:
+        if aps is None or not self._leading:
             return
         wanted = {_job_id(slug): slug for slug in self._active_peers()}
         for job in aps.get_jobs():
-            if job.id != HOUSEKEEPING_JOB and job.id not in wanted:
+            if job.id.startswith(PULL_JOB_PREFIX) and job.id not in wanted:
                 job.remove()
         for job_id, slug in wanted.items():
             if aps.get_job(job_id) is None:
@@ -211,4 +296,4 @@ class SyncScheduler:
 
 
 def _job_id(peer_slug: str) -> str:
-    return f"federation-pull-{peer_slug}"
+    return f"{PULL_JOB_PREFIX}{peer_slug}"

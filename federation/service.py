@@ -17,6 +17,7 @@ from federation.client import FederationClient
 from federation.config import FederationConfig
 from federation.errors import FederationError
 from federation.keys import KeyPair
+from federation.leader import leadership_for
 from federation.log import LogWriter
 from federation.messages import deliver_outbox_once, enqueue_message, process_inbox_once
 from federation.metrics import FederationMetrics
@@ -158,10 +159,21 @@ class Federation:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Ensure the genesis entry and start the background sync."""
+    def start(self, *, elect: bool = True) -> None:
+        """Ensure the genesis entry and start the background sync.
+
+        With `elect`, this process competes with any other process of the same node for
+        the scheduler's leadership (an advisory lock on PostgreSQL, a lease row on SQLite),
+        so exactly one of them pulls, notifies and delivers.
+        """
         self.ensure_genesis()
-        self.scheduler.start()
+        leadership = None
+        if elect:
+            engine = self._sessions.kw["bind"]
+            leadership = leadership_for(
+                engine, node=self.config.slug, lease_seconds=self.scheduler.lease_seconds
+            )
+        self.scheduler.start(leadership)
 
     def stop(self) -> None:
         self.scheduler.stop()

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
@@ -91,10 +92,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if settings.federation.enabled:
-            federation.start()
-        else:
+        try:
             federation.ensure_genesis()
+        except IntegrityError:
+            # Several web processes started at once: another one wrote the genesis first.
+            federation.ensure_genesis()
+        if settings.federation.enabled:
+            federation.start(elect=True)
         try:
             yield
         finally:

@@ -72,6 +72,10 @@ class ServerSection(BaseModel):
 
     host: str = Field("127.0.0.1", description="Interface to listen on.")
     port: int = Field(8000, ge=1, le=65535, description="TCP port to listen on.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies trusted for X-Forwarded-* headers (comma-separated, or `*`).",
+    )
 
 
 class SecuritySection(BaseModel):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -57,30 +61,76 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface; default from settings.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port; default from settings.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Web processes. Above 1, run `archipel worker` too.")
+    ] = 1,
 ) -> None:
-    """Serve the node's API, pages and federation endpoints."""
-    import uvicorn
+    """Serve the node's API, pages and federation endpoints.
 
-    from node.app import create_app
+    With one process (the default) it also runs the sync scheduler. With `--workers N > 1`
+    the web processes never schedule: start `archipel worker` for sync and deliveries.
+    """
+    import uvicorn
 
     state: CliState = ctx.obj
     settings = state.settings()
     upgrade(state.engine())
-    app = create_app(settings, engine=state.engine())
-    uvicorn.run(
-        app,
-        host=host or settings.server.host,
-        port=port or settings.server.port,
-        log_level="info",
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+    options = {
+        "host": host or settings.server.host,
+        "port": port or settings.server.port,
+        "log_level": "info",
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.server.forwarded_allow_ips,
+    }
+    if workers == 1:
+        from node.app import create_app
+
+        uvicorn.run(create_app(settings, engine=state.engine()), **options)  # type: ignore[arg-type]
+        return
+    os.environ["ARCHIPEL_HOME"] = str(state.home.resolve())
+    os.environ["ARCHIPEL_FEDERATION__ENABLED"] = "false"
+    typer.echo(f"{workers} web processes; sync runs in `archipel worker`.", err=True)
+    state.close()
+    uvicorn.run("node.asgi:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+def worker(ctx: typer.Context) -> None:
+    """Run the sync scheduler, outbox delivery and housekeeping, without serving HTTP.
+
+    Several workers (or a worker beside a single `serve`) may run: one leads, the others
+    stand by and take over within one sync interval if it stops.
+    """
+    from node.federated import wire
+    from node.migrations import current_revision, head_revision
+
+    state: CliState = ctx.obj
+    settings = state.settings()
+    with state.engine().connect() as conn:
+        if current_revision(conn) != head_revision():
+            fail("the database is not migrated to this version: run `archipel migrate` first")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    federation = wire(settings, state.engine()).federation
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    federation.start(elect=True)
+    typer.echo(f"Worker for {settings.node.slug} started (pid {os.getpid()}).", err=True)
+    try:
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        # In-flight pulls finish or roll back before the process exits.
+        federation.stop()
+    typer.echo("Worker stopped.", err=True)
 
 
 def register(app: typer.Typer) -> None:
     app.command()(init)
     app.command()(migrate)
     app.command()(serve)
+    app.command()(worker)
 
 
 __all__ = ["Path", "register"]

@@ -525,6 +525,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_fed_inbox_state"), ["state"], unique=False)
 
     op.create_table(
+        "fed_leader",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("holder", sa.String(length=200), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_fed_leader")),
+    )
+    op.create_table(
         "fed_nonces",
         sa.Column("key_id", sa.String(length=200), nullable=False),
         sa.Column("nonce", sa.String(length=200), nullable=False),
@@ -599,6 +606,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_fed_nonces_expires_at"))
 
     op.drop_table("fed_nonces")
+    op.drop_table("fed_leader")
     with op.batch_alter_table("fed_inbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fed_inbox_state"))
 
