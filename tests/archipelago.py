@@ -18,7 +18,7 @@ from node.app import create_app
 from node.db import make_engine, make_sessionmaker
 from node.migrations import upgrade
 from node.services import accounts
-from node.settings import Settings, load_settings
+from node.settings import Settings, load_settings, render_settings_file
 from tests.federation.helpers import MultiAppTransport
 
 
@@ -70,6 +70,7 @@ def make_bureau(
         database={"url": db_url},
         federation={"enabled": False},
     )
+    (home / "settings.toml").write_text(render_settings_file(settings), encoding="utf-8")
     engine = make_engine(db_url)
     upgrade(engine)
     with make_sessionmaker(engine)() as db, db.begin():

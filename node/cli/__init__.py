@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from federation.errors import FederationError
-from node.cli import federation, members, setup, tokens
+from node.cli import backup, federation, members, setup, tokens
 from node.cli.context import CliState
 from node.problems import DomainError
 
@@ -65,6 +65,8 @@ app.add_typer(federation.peer_app, name="peer")
 app.add_typer(federation.keys_app, name="keys")
 app.add_typer(federation.directory_app, name="directory")
 app.command()(federation.sync)
+app.command()(backup.backup)
+app.command()(backup.restore)
 
 
 def main() -> None:
