@@ -159,37 +159,39 @@ class FederationServer:
         """The slug of the active peer that signed this request, or raise why not."""
         if "signature" not in request.headers:
             raise MissingSignature("federation requests must be signed (RFC 9421)")
-        with self._sessions() as session:
-            candidates: list[tuple[str, bool, Any]] = []
-            attempt = 0
+        candidates: list[tuple[str, bool, Any]] = []
+        attempt = 0
 
-            def resolve(key_id: str) -> Any:
-                if not candidates:
+        def resolve(key_id: str) -> Any:
+            if not candidates:
+                # A short read, closed before the nonce is stored: on SQLite every
+                # transaction takes the write lock, so it must not stay open meanwhile.
+                with self._sessions() as session:
                     candidates.extend(self._key_candidates(session, key_id))
-                if attempt >= len(candidates):
-                    raise UnknownKey(f"no peer of this node has key {key_id!r}")
-                return candidates[attempt][2]
+            if attempt >= len(candidates):
+                raise UnknownKey(f"no peer of this node has key {key_id!r}")
+            return candidates[attempt][2]
 
-            while True:
-                try:
-                    verify_request(
-                        method=request.method,
-                        url=self._public_url(request),
-                        headers=request.headers,
-                        body=body,
-                        resolve_key=resolve,
-                        nonces=self._nonces,
-                        expected_authority=self._config.authority,
-                        max_age=self._config.max_age,
-                        skew=self._config.clock_skew,
-                        clock=self._clock,
-                    )
-                    break
-                except BadSignature:
-                    # Key ids are chosen by each node and may collide: try the next owner.
-                    attempt += 1
-                    if attempt >= len(candidates):
-                        raise
+        while True:
+            try:
+                verify_request(
+                    method=request.method,
+                    url=self._public_url(request),
+                    headers=request.headers,
+                    body=body,
+                    resolve_key=resolve,
+                    nonces=self._nonces,
+                    expected_authority=self._config.authority,
+                    max_age=self._config.max_age,
+                    skew=self._config.clock_skew,
+                    clock=self._clock,
+                )
+                break
+            except BadSignature:
+                # Key ids are chosen by each node and may collide: try the next owner.
+                attempt += 1
+                if attempt >= len(candidates):
+                    raise
         slug, active, _ = candidates[attempt]
         if not active:
             raise NotPeered(f"{slug!r} signed this request but is not a peer of this node")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.client import FederationClient
@@ -193,15 +193,25 @@ class Federation:
         self.nonces.purge_expired(self._clock())
 
     def after_purge(self) -> None:
-        """Scrub what a committed purge left: SQLite's WAL, then the node's own hooks."""
+        """Scrub what a committed purge left: the node's hooks (search index), then SQLite's
+        WAL."""
         with self._sessions() as session:
-            if session.get_bind().dialect.name == "sqlite":
-                # secure_delete zeroes freed pages in the file; the WAL still holds the old
-                # page images until a checkpoint copies them back and truncates it.
-                session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
             for hook in self.registry.after_purge_hooks():
                 hook(session)
             session.commit()
+            bind = session.get_bind()
+        if bind.dialect.name == "sqlite":
+            # secure_delete zeroes freed pages, but the WAL still holds old page images (and
+            # the main file the pages the hooks just rewrote) until a checkpoint copies the
+            # WAL back and truncates it: so it runs last, outside any transaction.
+            raw = bind.engine.raw_connection() if hasattr(bind, "engine") else None
+            if raw is not None:
+                try:
+                    cursor = raw.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    cursor.close()
+                finally:
+                    raw.close()
 
     # -- peers and origins ------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -14,17 +14,28 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The isolation is handled by SQLAlchemy; these make the file durable and private:
-    # WAL lets readers run during a write, secure_delete zeroes freed pages so erased
-    # personal data does not stay readable in the file.
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not manage transactions itself: it would begin them lazily at the first
+    # write, so two writers could read the same log head before either writes, and SAVEPOINTs
+    # taken before a write would commit on their own. SQLAlchemy's "begin" event (below)
+    # starts every transaction instead — the pysqlite recipe of the SQLAlchemy docs.
+    dbapi_connection.isolation_level = None
+    # WAL lets readers run during a write; secure_delete zeroes freed pages so erased
+    # personal data does not stay readable in the file; synchronous=FULL makes every
+    # acknowledged commit survive a power cut (peers may already have pulled it).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock at once, so a transaction never has to upgrade a read
+    # lock (which fails at once with "database is locked") and writers queue on busy_timeout.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -35,7 +46,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 10},
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

@@ -74,6 +74,7 @@ def wire(
         registry=registry,
         on_log_grew=federation.log_grew,
         identity=federation.identity_document,
+        on_purged=federation.after_purge,
     )
     sessions = sessionmaker(bind=engine, expire_on_commit=False, info={PUBLISHER_KEY: publisher})
     publisher.watch(sessions)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from federation.chain import body_hash
@@ -14,7 +17,9 @@ from federation.models import FedEntry, FedOrigin
 from federation.registry import Registry
 from schemas.federation import IdentityDocument
 
+log = logging.getLogger(__name__)
 GREW_FLAG = "archipel.log_grew"
+PURGED_FLAG = "archipel.purged"
 
 
 class NodePublisher:
@@ -28,12 +33,14 @@ class NodePublisher:
         registry: Registry,
         on_log_grew: Callable[[], None],
         identity: Callable[[], IdentityDocument],
+        on_purged: Callable[[], None],
     ) -> None:
         self.origin = origin
         self.log_writer = log_writer
         self.registry = registry
         self.on_log_grew = on_log_grew
         self.identity = identity
+        self.on_purged = on_purged
 
     def publish(
         self,
@@ -49,6 +56,7 @@ class NodePublisher:
         if applier is not None:
             if replica_body is None:
                 applier.remove(session, origin=self.origin, record_id=record_id)
+                session.info[PURGED_FLAG] = True
             else:
                 applier.apply(
                     session,
@@ -77,19 +85,38 @@ class NodePublisher:
         ):
             return  # only private fields changed: peers have nothing new to learn
         if session.get(FedOrigin, self.origin) is None:
-            # The first shared change of a new node: its log starts with its identity.
-            self.log_writer.ensure_genesis(session, self.identity())
+            # The first shared change of a new node: its log starts with its identity. Two
+            # first changes at once on PostgreSQL: one writes it, the other finds it written.
+            try:
+                with session.begin_nested():
+                    self.log_writer.ensure_genesis(session, self.identity())
+            except IntegrityError:
+                pass
         self.log_writer.append(session, kind=kind, record_id=record_id, version=version, body=body)
         session.info[GREW_FLAG] = True
 
+    def _scrub(self) -> None:
+        try:
+            self.on_purged()
+        except Exception:  # a busy database delays the scrub; the next purge redoes it
+            log.warning(
+                "scrubbing after an erasure failed; it runs again after the next one", exc_info=True
+            )
+
     def watch(self, session_class: type[Session] | Any) -> None:
-        """Call `on_log_grew` after each commit that appended to the own log."""
+        """After each commit: notify peers when the own log grew, scrub when records were
+        erased."""
 
         @event.listens_for(session_class, "after_commit")
         def _after_commit(session: Session) -> None:
             if session.info.pop(GREW_FLAG, False):
                 self.on_log_grew()
+            if session.info.pop(PURGED_FLAG, False):
+                # Scrub erased bytes (WAL, search index) once this session let go of the
+                # database: a checkpoint cannot complete under an open read transaction.
+                threading.Thread(target=self._scrub, daemon=True).start()
 
         @event.listens_for(session_class, "after_rollback")
         def _after_rollback(session: Session) -> None:
             session.info.pop(GREW_FLAG, None)
+            session.info.pop(PURGED_FLAG, None)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from node.actors import Actor, Role
-from node.models import Member
+from node.models import AuditEvent, Member
 from node.problems import DomainError, Forbidden
 from node.services.common import audit, check_version, get_or_404, paginate
 from node.services.sharing import share_member
@@ -22,6 +22,7 @@ from schemas.members import MemberCreate, MemberUpdate
 STAFF_ONLY_FIELDS = frozenset({"member_since", "shares"})
 LIST_FIELDS = ("trades", "skills", "languages")
 NULLABLE_FIELDS = frozenset({"email", "member_since"})
+ERASED = "member erased"
 
 
 def _search_text(member: Member) -> str:
@@ -168,14 +169,20 @@ def delete_member(
         check_version(member, expected_version, "member")
     member.version += 1
     share_member(session, member, deleted=True)
-    # The trail keeps that a member was erased, not who: the name is personal data.
+    # The trail keeps that a member existed and was erased, not who: the name is personal
+    # data, so earlier entries about this member lose it too.
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.entity == "member", AuditEvent.entity_id == member.id)
+        .values(summary=ERASED)
+    )
     audit(
         session,
         actor=actor,
         action="delete",
         entity="member",
         entity_id=member.id,
-        summary="member erased",
+        summary=ERASED,
     )
     session.delete(member)
     session.flush()

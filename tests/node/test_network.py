@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from factories import member_data
@@ -177,3 +178,23 @@ def test_network_tours_and_resources(tmp_path: Path, new_db_url: Callable[[str],
             ][0]["kind"]
             == "vehicle"
         )
+
+
+def test_an_erased_name_leaves_no_bytes_in_any_database_file(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    if not new_db_url("probe").startswith("sqlite"):
+        pytest.skip("file bytes are SQLite's concern; PostgreSQL's files belong to the server")
+    with line(tmp_path, new_db_url, "lyon", "marseille") as (a, b):
+        member = create_member(a, display_name="Quentin Zyxwvutsr", trades=["Machiniste"])
+        sync_line([a, b])
+        assert b.directory(q="zyxwvutsr")
+        a.client.delete(f"/api/members/{member['id']}", headers=a.staff)
+        sync_line([a, b])
+        for bureau in (a, b):
+            bureau.federation.after_purge()  # what the node runs after a purge commits
+            bureau.engine.dispose()
+            for path in (tmp_path / f"{bureau.slug}.db").parent.glob(f"{bureau.slug}.db*"):
+                data = path.read_bytes()
+                assert b"Zyxwvutsr" not in data, path
+                assert b"zyxwvutsr" not in data, path
