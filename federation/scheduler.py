@@ -82,12 +82,20 @@ class SyncScheduler:
 
     def pull(self, peer_slug: str) -> SyncReport:
         """Pull one peer now and schedule its next attempt from the outcome."""
+        started = self._now()
         report = self._sync.pull_peer(peer_slug)
+        if report.applied:
+            # We now hold more of the network: tell our other peers, so a change crosses a
+            # line of relays in seconds rather than one sync interval per hop.
+            self.log_grew()
         with self._sessions() as session, session.begin():
             peer = session.get(FedPeer, peer_slug)
             if peer is not None:
                 if report.ok:
-                    peer.failures, peer.next_attempt_at = 0, None
+                    peer.failures = 0
+                    # A notify that arrived while we pulled asks for another pull: keep it.
+                    if peer.next_attempt_at is None or peer.next_attempt_at <= started:
+                        peer.next_attempt_at = None
                 else:
                     peer.failures += 1
                     delay = self.backoff(peer.failures)

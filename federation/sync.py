@@ -6,10 +6,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.apply import PageApplier, PageResult
@@ -27,6 +30,8 @@ from schemas.federation import Heads, LogPage
 __all__ = ["SyncEngine", "SyncReport"]
 
 log = logging.getLogger(__name__)
+MALFORMED = "malformed_response"
+APPLY_FAILED = "apply_failed"
 
 
 @dataclass
@@ -75,6 +80,14 @@ class SyncEngine:
             self._pull(peer_slug, report)
         except FederationError as exc:
             report.error = f"{exc.reason}: {exc}"
+        except ValidationError as exc:
+            # A peer answering with JSON that is not a heads document: a refusal too.
+            self._metrics.pages_refused.labels(reason=MALFORMED).inc()
+            report.error = f"{MALFORMED}: {exc.error_count()} invalid field(s) in the answer"
+        except SQLAlchemyError as exc:
+            # Whatever the database refused rolled back; the peer backs off and is retried.
+            log.exception("applying a page from %s failed", peer_slug)
+            report.error = f"{APPLY_FAILED}: {exc.__class__.__name__}"
         if report.purged:
             self._after_purge()
         self._record(peer_slug, report)
@@ -102,28 +115,53 @@ class SyncEngine:
                 log.warning("page of %s from %s refused: %s", head.origin, peer_slug, exc)
                 if report.error is None:
                     report.error = f"{exc.reason}: {exc} (origin {head.origin})"
+            except ValidationError as exc:
+                # One origin's malformed page must not stop the others from syncing.
+                self._metrics.pages_refused.labels(reason=MALFORMED).inc()
+                log.warning("malformed page of %s from %s: %s", head.origin, peer_slug, exc)
+                if report.error is None:
+                    report.error = f"{MALFORMED}: page of {head.origin} is not a log page"
+            except SQLAlchemyError as exc:
+                log.exception("applying a page of %s from %s failed", head.origin, peer_slug)
+                if report.error is None:
+                    report.error = f"{APPLY_FAILED}: {exc.__class__.__name__} ({head.origin})"
 
     def _pull_origin(
         self, peer_slug: str, url: str, origin: str, remote_seq: int, report: SyncReport
     ) -> None:
-        while True:
-            with self._sessions() as session:
-                row = session.get(FedOrigin, origin)
-                if row is not None and row.blocked:
+        # While a page is applied (CPU and disk here), the next one is already being served
+        # (by the peer) and fetched (by a helper thread): catching up runs at apply speed.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as prefetch:
+            ahead: tuple[int, Future[bytes]] | None = None
+            while True:
+                with self._sessions() as session:
+                    row = session.get(FedOrigin, origin)
+                    if row is not None and row.blocked:
+                        return
+                    held = row.head_seq if row is not None else 0
+                if held >= remote_seq:
                     return
-                held = row.head_seq if row is not None else 0
-            if held >= remote_seq:
-                return
-            params = {"after": held, "limit": self._config.page_limit}
-            raw = self._get(peer_slug, f"{url}/federation/log/{origin}", params)
-            page = LogPage.model_validate_json(raw)
-            if page.origin != origin:
-                raise NotPeered(f"asked for {origin!r}, {peer_slug!r} answered {page.origin!r}")
-            result = self._apply(page, peer_slug)
-            if result.applied == 0:
-                return  # no progress: the peer has nothing we can link to yet
-            report.applied[origin] = report.applied.get(origin, 0) + result.applied
-            report.purged = report.purged or result.purged
+                if ahead is not None and ahead[0] == held:
+                    raw = ahead[1].result()
+                else:
+                    raw = self._get(peer_slug, f"{url}/federation/log/{origin}", self._at(held))
+                ahead = None
+                page = LogPage.model_validate_json(raw)
+                if page.origin != origin:
+                    raise NotPeered(f"asked for {origin!r}, {peer_slug!r} answered {page.origin!r}")
+                end = page.checkpoint.seq if page.checkpoint is not None and page.entries else 0
+                if held < end < remote_seq:
+                    ahead = (end, prefetch.submit(
+                        self._get, peer_slug, f"{url}/federation/log/{origin}", self._at(end)
+                    ))  # fmt: skip
+                result = self._apply(page, peer_slug)
+                if result.applied == 0:
+                    return  # no progress: the peer has nothing we can link to yet
+                report.applied[origin] = report.applied.get(origin, 0) + result.applied
+                report.purged = report.purged or result.purged
+
+    def _at(self, after: int) -> dict[str, int]:
+        return {"after": after, "limit": self._config.page_limit}
 
     def _apply(self, page: LogPage, peer_slug: str) -> PageResult:
         with self._apply_lock, self._sessions() as session, session.begin():
