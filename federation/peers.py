@@ -59,6 +59,7 @@ def add_peer(
     now: datetime,
     fingerprint: str | None = None,
     yes: bool = False,
+    registry: Registry | None = None,
 ) -> FedPeer:
     """Fetch the node at `url` and pin it; without `fingerprint` (and not `yes`) raise
     `ConfirmationRequired` carrying the fingerprint for the admin to check and pass back."""
@@ -71,11 +72,19 @@ def add_peer(
         if not yes:
             raise ConfirmationRequired(identity, identity_fingerprint(identity))
         fingerprint = identity_fingerprint(identity)
-    return accept_peer(session, identity, fingerprint, own_slug=own_slug, now=now)
+    return accept_peer(
+        session, identity, fingerprint, own_slug=own_slug, now=now, registry=registry
+    )
 
 
 def accept_peer(
-    session: Session, identity: IdentityDocument, fingerprint: str, *, own_slug: str, now: datetime
+    session: Session,
+    identity: IdentityDocument,
+    fingerprint: str,
+    *,
+    own_slug: str,
+    now: datetime,
+    registry: Registry | None = None,
 ) -> FedPeer:
     """Pin `identity`'s current key as a peer (or re-activate it); refuses another fingerprint."""
     if identity.slug == own_slug:
@@ -97,11 +106,11 @@ def accept_peer(
         origin = FedOrigin(slug=identity.slug, head_seq=0, head_hash=GENESIS, blocked=False)
         session.add(origin)
         origin.keys = pinned
-    else:
-        # Keep what the origin's log taught us (older keys still verify old checkpoints) and
-        # add the key the admin confirmed out of band.
-        known = {k["id"] for k in origin.keys}
-        origin.keys = list(origin.keys) + [k for k in pinned if k["id"] not in known]
+    elif not {k["public_key_pem"] for k in pinned} <= {k["public_key_pem"] for k in origin.keys}:
+        # What we hold of this origin came through relays and its keys do not lead to the key
+        # the admin just confirmed: it may be a forgery. Drop it and pull the real log anew.
+        purge_origin_copy(session, row=origin, registry=registry)
+        origin.keys = pinned
     origin.name, origin.url, origin.territory = identity.name, identity.url, identity.territory
     session.flush()
     return peer
@@ -133,15 +142,24 @@ def block_origin(session: Session, *, origin: str, registry: Registry, own_slug:
     if row is None:
         row = FedOrigin(slug=origin, keys=[])
         session.add(row)
-    row.blocked, row.head_seq, row.head_hash, row.last_applied_at = True, 0, GENESIS, None
-    for model in (FedEntry, FedCheckpoint, FedCursor):
-        session.execute(
-            delete(model).where(model.origin == origin).execution_options(synchronize_session=False)
-        )
-    for kind in registry.kinds():
-        kind.purge_origin(session, origin=origin)
+    row.blocked = True
+    purge_origin_copy(session, row=row, registry=registry)
     remove_peer(session, slug=origin)
     session.flush()
+
+
+def purge_origin_copy(session: Session, *, row: FedOrigin, registry: Registry | None) -> None:
+    """Forget everything held of an origin: its log copy, cursors and replica records."""
+    row.head_seq, row.head_hash, row.last_applied_at = 0, GENESIS, None
+    for model in (FedEntry, FedCheckpoint, FedCursor):
+        session.execute(
+            delete(model)
+            .where(model.origin == row.slug)
+            .execution_options(synchronize_session=False)
+        )
+    if registry is not None:
+        for kind in registry.kinds():
+            kind.purge_origin(session, origin=row.slug)
 
 
 def unblock_origin(session: Session, *, origin: str) -> bool:

@@ -230,6 +230,7 @@ class Federation:
                 now=self._now(),
                 fingerprint=fingerprint,
                 yes=yes,
+                registry=self.registry,
             )
         self.scheduler.reconcile_jobs()
         return peer
@@ -239,7 +240,12 @@ class Federation:
     ) -> FedPeer:
         """Pin `identity` once the admin confirmed `fingerprint`."""
         return accept_peer(
-            session, identity, fingerprint, own_slug=self.config.slug, now=self._now()
+            session,
+            identity,
+            fingerprint,
+            own_slug=self.config.slug,
+            now=self._now(),
+            registry=self.registry,
         )
 
     def remove_peer(self, session: Session, slug: str) -> bool:

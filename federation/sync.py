@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from federation.apply import PageApplier, PageResult
 from federation.client import FederationClient, RemoteError, Unreachable
 from federation.config import FederationConfig
-from federation.errors import FederationError, NotPeered, UnknownKey
+from federation.errors import BrokenChain, FederationError, NotPeered, UnknownKey
 from federation.keys import KeyResolver
 from federation.metrics import FederationMetrics
-from federation.models import FedCursor, FedOrigin, FedPeer
+from federation.models import FedCursor, FedEntry, FedOrigin, FedPeer
 from federation.peers import refresh_peer_keys
 from federation.registry import Registry
 from federation.trust import current_key_resolver
@@ -107,6 +107,7 @@ class SyncEngine:
             if head.origin == self._config.slug:
                 continue
             try:
+                self._check_same_history(peer_slug, head.origin, head.seq, head.head)
                 self._pull_origin(peer_slug, url, head.origin, head.seq, report)
             except FederationError as exc:
                 if not isinstance(exc, Unreachable | RemoteError):
@@ -159,6 +160,18 @@ class SyncEngine:
                     return  # no progress: the peer has nothing we can link to yet
                 report.applied[origin] = report.applied.get(origin, 0) + result.applied
                 report.purged = report.purged or result.purged
+
+    def _check_same_history(self, peer_slug: str, origin: str, seq: int, head: str) -> None:
+        """Refuse a peer whose copy of `origin` forks from ours at a seq we both hold (a relay
+        serving a forged log we are not otherwise asked to pull)."""
+        if seq <= 0:
+            return
+        with self._sessions() as session:
+            ours = session.get(FedEntry, (origin, seq))
+            if ours is not None and ours.hash != head:
+                raise BrokenChain(
+                    f"{peer_slug!r} holds a different history of {origin!r} at seq {seq}"
+                )
 
     def _at(self, after: int) -> dict[str, int]:
         return {"after": after, "limit": self._config.page_limit}

@@ -10,7 +10,15 @@ from sqlalchemy import delete, func, select, update
 
 from federation.models import FedCheckpoint, FedEntry, FedOrigin
 from federation.pages import read_heads
-from tests.federation.helpers import Node, nodes_in_line
+from tests.federation.helpers import (
+    MultiAppTransport,
+    Node,
+    close,
+    make_node,
+    nodes_in_line,
+    peer,
+    sqlite_url,
+)
 
 
 @pytest.fixture
@@ -111,3 +119,34 @@ def test_an_unblocked_origin_is_pulled_anew(line: list[Node]) -> None:
         assert c.fed.unblock_origin(session, "a")
     assert c.pull("b").ok
     assert len(c.replica()) == 2
+
+
+def test_peering_with_an_origin_drops_a_forged_copy_learned_through_a_relay(
+    tmp_path: Path,
+) -> None:
+    """A relay vouched for a fake "x"; the admin then confirms the real x's key."""
+    transport = MultiAppTransport()
+    fake = make_node("x", transport, db_url=f"sqlite:///{tmp_path / 'fake-x.db'}")
+    b = make_node("b", transport, db_url=sqlite_url(tmp_path, "b"))
+    c = make_node("c", transport, db_url=sqlite_url(tmp_path, "c"))
+    real = None
+    try:
+        peer(fake, b)
+        peer(b, c)
+        fake.write("r1", {"title": "forged"})
+        assert b.pull("x").ok
+        assert c.pull("b").ok
+        assert ("x", "r1") in c.replica()
+        fake.fed.stop()
+        real = make_node("x", transport, db_url=f"sqlite:///{tmp_path / 'real-x.db'}")
+        real.write("r2", {"title": "real"})
+        peer(real, c)
+        assert ("x", "r1") not in c.replica()
+        assert c.pull("x").ok
+        assert ("x", "r2") in c.replica()
+        refused = c.pull("b")
+        assert not refused.ok
+        assert ("x", "r1") not in c.replica()
+    finally:
+        close(b, c, *([real] if real else []))
+        fake.engine.dispose()
