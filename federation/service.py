@@ -48,8 +48,10 @@ class Federation:
         keypair: KeyPair,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        key_source: Callable[[], KeyPair] | None = None,
     ) -> None:
         self.config = config
+        self._key_source = key_source
         self.registry = registry
         self._sessions = session_factory
         self._keys: list[KeyPair] = [keypair]
@@ -93,7 +95,15 @@ class Federation:
     # -- identity and keys ------------------------------------------------------------------
 
     def current_key(self) -> KeyPair:
-        """The key this node signs with now."""
+        """The key this node signs with now.
+
+        With a `key_source`, a key rotated by another process (`archipel keys rotate` while
+        the node serves) is picked up at once instead of at the next restart.
+        """
+        if self._key_source is not None:
+            pair = self._key_source()
+            if pair.key_id != self._keys[-1].key_id:
+                self._keys.append(pair)
         return self._keys[-1]
 
     def identity_document(self) -> IdentityDocument:
@@ -133,7 +143,11 @@ class Federation:
         Peers are then notified with the old key, which they still trust, so they pull the
         rotation at once; the node must persist `new_pair` as its key before calling this.
         """
-        old = self.current_key()
+        # The key signing until now (not `current_key()`: a key source may already see the
+        # new key's file).
+        old = self._keys[-1]
+        if old.key_id == new_pair.key_id:
+            raise FederationError(f"{new_pair.key_id!r} is already the current key")
         with self._sessions() as session, session.begin():
             rotation = sign_rotation(
                 old, new_pair, origin=self.config.slug, signed_at=int(self._clock())
@@ -148,7 +162,8 @@ class Federation:
             own = session.get(FedOrigin, self.config.slug)
             assert own is not None, "ensure_genesis runs before any rotation"
             own.keys = add_rotation(own.keys, rotation, origin=self.config.slug)
-            self._keys.append(new_pair)
+            if self._keys[-1].key_id != new_pair.key_id:
+                self._keys.append(new_pair)
             self.log_writer.ensure_genesis(session, self.identity_document())
         if announce:
             for slug in self._active_peers():

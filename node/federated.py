@@ -15,7 +15,7 @@ from federation.registry import Registry
 from federation.service import Federation
 from node import __version__
 from node.db import make_sessionmaker
-from node.keystore import current_key
+from node.keystore import KeyWatcher
 from node.replica import fulltext
 from node.replica.appliers import all_kinds
 from node.replica.publisher import NodePublisher
@@ -60,13 +60,15 @@ def wire(
 ) -> Wiring:
     """Build the node's federation engine and the session factory its services use."""
     registry = build_registry()
+    keys = KeyWatcher(settings.home, settings.node.slug)
     federation = Federation(
         federation_config(settings),
         make_sessionmaker(engine),
         registry,
-        current_key(settings.home, settings.node.slug),
+        keys(),
         transport=transport,
         clock=clock,
+        key_source=keys,
     )
     publisher = NodePublisher(
         origin=settings.node.slug,

@@ -42,3 +42,20 @@ def current_key(home: Path, slug: str) -> KeyPair:
     """The signing key, created on first use."""
     keys = load_keys(home, slug)
     return keys[-1] if keys else create_key(home, slug)
+
+
+class KeyWatcher:
+    """The current key, re-read only when the key folder changes (one stat per call)."""
+
+    def __init__(self, home: Path, slug: str) -> None:
+        self.home = home
+        self.slug = slug
+        self._stamp: int | None = None
+        self._pair: KeyPair | None = None
+
+    def __call__(self) -> KeyPair:
+        stamp = (self.home / KEY_DIR).stat().st_mtime_ns if (self.home / KEY_DIR).is_dir() else 0
+        if self._pair is None or stamp != self._stamp:
+            self._pair = current_key(self.home, self.slug)
+            self._stamp = stamp
+        return self._pair

@@ -134,14 +134,14 @@ def keys_list(ctx: typer.Context) -> None:
 
 @keys_app.command("rotate")
 def keys_rotate(ctx: typer.Context) -> None:
-    """Make a new key, announced in a statement signed by the old one; then restart the node."""
+    """Make a new key, announced to peers in a statement signed by the old one."""
     with engine_of(ctx) as (state, federation):
         settings = state.settings()
         federation.ensure_genesis()
         pair = create_key(settings.home, settings.node.slug)
         federation.rotate_key(pair)
     typer.echo(f"New key {pair.key_id}: {pair.fingerprint()}")
-    typer.echo("Restart `archipel serve` so it signs with the new key.")
+    typer.echo("Running node processes sign with it from their next request on.")
 
 
 def sync(
