@@ -198,3 +198,37 @@ def test_an_erased_name_leaves_no_bytes_in_any_database_file(
                 data = path.read_bytes()
                 assert b"Zyxwvutsr" not in data, path
                 assert b"zyxwvutsr" not in data, path
+
+
+def test_a_newer_peers_unknown_fields_and_kinds_are_kept_and_relayed(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    """Version N-1 receiving from version N: nothing new is dropped, nothing crashes."""
+    with line(tmp_path, new_db_url, "lyon", "marseille", "lille") as (a, b, c):
+        card = {
+            **member_data(display_name="Nouvelle Version"),
+            "schema_version": 2,
+            "pronouns": "elle",
+        }
+        for private in ("email", "phone", "address", "member_since", "shares"):
+            card.pop(private, None)
+        with a.federation._sessions() as session, session.begin():
+            a.federation.log_writer.ensure_genesis(session, a.federation.identity_document())
+            a.federation.log_writer.append(
+                session, kind="directory.card", record_id="n1", version=1, body=card
+            )
+            a.federation.log_writer.append(
+                session, kind="loan.offer", record_id="o1", version=1, body={"what": "un camion"}
+            )
+        sync_line([a, b, c])
+        found = c.directory(q="nouvelle")
+        assert [i["display_name"] for i in found] == ["Nouvelle Version"]
+        with c.engine.connect() as conn:
+            body = conn.execute(
+                text("SELECT body FROM fed_entries WHERE origin = 'lyon' AND record_id = 'n1'")
+            ).scalar_one()
+            kinds = conn.execute(
+                text("SELECT kind FROM fed_entries WHERE origin = 'lyon' AND record_id = 'o1'")
+            ).scalar_one()
+        assert '"pronouns":"elle"' in body
+        assert kinds == "loan.offer"
