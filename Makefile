@@ -8,7 +8,8 @@ PORT ?= 8000
 ARCHIPEL_TEST_POSTGRES_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 export ARCHIPEL_TEST_POSTGRES_URL
 
-.PHONY: run test check lint types format install dev-install clean
+.PHONY: run test check lint types format install dev-install clean demo messages screenshots
+.PHONY: bench bench-quick
 
 $(BIN)/archipel: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,18 @@ run: $(BIN)/archipel
 	@echo "Serving on http://127.0.0.1:$(PORT) — API docs at http://127.0.0.1:$(PORT)/api/docs"
 	$(BIN)/archipel --home $(HOME_DIR) serve --host 127.0.0.1 --port $(PORT)
 
+demo: $(BIN)/archipel
+	$(BIN)/archipel demo
+
+# Re-extract the pages' strings and merge them into the catalogs (docs/translations.md).
+messages: dev-install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o node/web/locale/messages.pot --no-location \
+	  --sort-output --project Archipel .
+	$(BIN)/pybabel update -i node/web/locale/messages.pot -d node/web/locale --no-fuzzy-matching
+
+screenshots: dev-install
+	$(BIN)/python tools/screenshots.py
+
 test: dev-install
 	$(BIN)/pytest -q
 
@@ -50,6 +63,13 @@ format: dev-install
 	$(BIN)/ruff check --fix .
 
 check: lint types test
+
+# Benchmarks (docs/performance.md): real nodes on loopback; PostgreSQL too when configured.
+bench: $(BIN)/archipel
+	$(BIN)/python -m bench.run
+
+bench-quick: $(BIN)/archipel
+	$(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

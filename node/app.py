@@ -19,8 +19,16 @@ from node import __version__
 from node.api import (
     audit,
     auth,
+    budgets,
+    compliance,
+    contracts,
+    crm,
+    daysheets,
+    engagements,
+    hints,
     members,
     network,
+    office,
     operations,
     organisations,
     productions,
@@ -31,6 +39,7 @@ from node.db import make_engine
 from node.federated import wire
 from node.problems import install_handlers, problem_response
 from node.settings import Settings
+from node.web import install as install_pages
 
 ROUTERS = (
     auth.router,
@@ -42,6 +51,15 @@ ROUTERS = (
     network.router,
     audit.router,
     operations.router,
+    crm.router,
+    engagements.router,
+    contracts.router,
+    office.router,
+    budgets.router,
+    daysheets.router,
+    daysheets.public_router,
+    compliance.router,
+    hints.router,
 )
 
 
@@ -123,4 +141,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(federation.router)
+    install_pages(app)
     return app

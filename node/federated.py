@@ -18,6 +18,7 @@ from node.db import make_sessionmaker
 from node.keystore import KeyWatcher
 from node.replica import fulltext
 from node.replica.appliers import all_kinds
+from node.replica.hints import ContactHintKind
 from node.replica.publisher import NodePublisher
 from node.services.common import PUBLISHER_KEY
 from node.settings import Settings
@@ -40,6 +41,7 @@ def build_registry() -> Registry:
     registry = Registry()
     for kind in all_kinds():
         registry.register(kind)
+    registry.register(ContactHintKind())
     registry.register_after_purge(fulltext.scrub)
     return registry
 

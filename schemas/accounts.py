@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +45,10 @@ class AuditEventPublic(BaseModel):
     entity_id: str
     summary: str
     fields: list[str]
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Ids and counts only (a transition's `from`/`to`, a merge's moved rows).",
+    )
 
 
 class NodeInfo(BaseModel):

@@ -17,7 +17,15 @@ KIND_PRODUCTION = "production"
 KIND_TOUR_DATE = "tour.date"
 KIND_VENUE = "venue"
 KIND_RESOURCE = "resource"
-SHARED_KINDS = (KIND_CARD, KIND_PRODUCTION, KIND_TOUR_DATE, KIND_VENUE, KIND_RESOURCE)
+KIND_CONTACT_HINT = "organisation.contact-hint"
+SHARED_KINDS = (
+    KIND_CARD,
+    KIND_PRODUCTION,
+    KIND_TOUR_DATE,
+    KIND_VENUE,
+    KIND_RESOURCE,
+    KIND_CONTACT_HINT,
+)
 
 
 class SharedBody(BaseModel):
@@ -79,3 +87,11 @@ class SharedResource(SharedBody):
     kind: str = "equipment"
     description: str = ""
     location: str = ""
+
+
+class SharedContactHint(SharedBody):
+    """ "Our bureau is in contact with this organisation; ask this person": never the history."""
+
+    organisation_name: str
+    city: str = ""
+    person: str = ""

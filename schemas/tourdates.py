@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +21,22 @@ class TourStatus(StrEnum):
     option = "option"
     confirmed = "confirmed"
     cancelled = "cancelled"
+
+
+class DateStage(StrEnum):
+    """The production office's pipeline of a date: option → confirmée → contrat signé → jouée →
+    soldée, or annulée. `TourStatus` is its coarse view (all but option and annulée are
+    "confirmed")."""
+
+    option = "option"
+    confirmed = "confirmee"
+    contract_signed = "contrat-signe"
+    played = "jouee"
+    settled = "soldee"
+    cancelled = "annulee"
+
+
+OptionLevel = Annotated[int, Field(ge=1, le=3, description="1 is the firmest option.")]
 
 
 class ContractType(StrEnum):
@@ -92,6 +108,8 @@ class TourDateCreate(StrictModel):
     status: TourStatus = TourStatus.option
     contract_type: ContractTypeField = ContractType.cession
     notes: str = Field("", max_length=5000)
+    option_level: OptionLevel | None = Field(None, description="Of an option; 1 by default.")
+    option_expires_on: date | None = None
 
     @model_validator(mode="after")
     def _aware(self) -> TourDateCreate:
@@ -115,6 +133,8 @@ class TourDateUpdate(StrictModel):
     status: TourStatus | None = None
     contract_type: ContractTypeField | None = None
     notes: str | None = Field(None, max_length=5000)
+    option_level: OptionLevel | None = None
+    option_expires_on: date | None = None
     version: int | None = Field(
         None, description="The version you edited; alternatively send `If-Match`."
     )
@@ -133,6 +153,10 @@ class TourDatePublic(BaseModel):
     venue_id: str | None
     city: str
     status: TourStatus
+    stage: DateStage
+    option_level: int | None
+    option_expires_on: date | None
+    cancel_reason: str
     contract_type: ContractType
     notes: str
     created_at: datetime
@@ -142,3 +166,17 @@ class TourDatePublic(BaseModel):
     def _in_its_zone(self) -> TourDatePublic:
         self.starts_at = self.starts_at.astimezone(zone(self.timezone))
         return self
+
+
+class StageChange(StrictModel):
+    """Move a date along its pipeline; every move is recorded in the audit trail."""
+
+    to: DateStage
+    option_level: OptionLevel | None = Field(None, description="Of an option (to: option).")
+    option_expires_on: date | None = Field(None, description="When the option lapses.")
+    reason: str | None = Field(
+        None, max_length=2000, description="Why the date is cancelled (required for annulee)."
+    )
+    version: int | None = Field(
+        None, description="The version you moved; alternatively send `If-Match`."
+    )

@@ -8,10 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from node.api.deps import CurrentActor, Db, IfMatch, Limit, Offset, StaffActor, etag
-from node.services import productions
+from node.services import audit, productions, stages
 from node.services import tourdates as service
+from schemas.accounts import AuditEventPublic
 from schemas.common import Page
-from schemas.tourdates import TourDateCreate, TourDatePublic, TourDateUpdate, TourStatus
+from schemas.tourdates import (
+    StageChange,
+    TourDateCreate,
+    TourDatePublic,
+    TourDateUpdate,
+    TourStatus,
+)
 
 router = APIRouter(prefix="/api", tags=["tour dates"])
 From = Annotated[date | None, Query(alias="from", description="First day (Paris time).")]
@@ -127,6 +134,36 @@ def update_tour_date(
     )
     response.headers["ETag"] = etag(tour_date.version)
     return TourDatePublic.model_validate(tour_date)
+
+
+@router.post("/tour-dates/{tour_date_id}/stage", response_model=TourDatePublic)
+def change_stage(
+    tour_date_id: str,
+    data: StageChange,
+    db: Db,
+    actor: StaffActor,
+    if_match: IfMatch,
+    response: Response,
+) -> TourDatePublic:
+    """Move the date along: option → confirmee → contrat-signe → jouee → soldee, or annulee."""
+    tour_date = stages.change_stage(
+        db, actor=actor, tour_date_id=tour_date_id, data=data, expected_version=if_match
+    )
+    response.headers["ETag"] = etag(tour_date.version)
+    return TourDatePublic.model_validate(tour_date)
+
+
+@router.get("/tour-dates/{tour_date_id}/history", response_model=Page[AuditEventPublic])
+def stage_history(
+    tour_date_id: str, db: Db, _actor: CurrentActor, limit: Limit = 50, offset: Offset = 0
+) -> Page[AuditEventPublic]:
+    """The date's trail, newest first: creation, changes and stage moves (`extra.from/to`)."""
+    service.get_tour_date(db, tour_date_id=tour_date_id)
+    rows, total = audit.list_events(
+        db, entity="tour_date", entity_id=tour_date_id, limit=limit, offset=offset
+    )
+    items = [AuditEventPublic.model_validate(r) for r in rows]
+    return Page[AuditEventPublic].of(items, total=total, limit=limit, offset=offset)
 
 
 @router.delete("/tour-dates/{tour_date_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from node.actors import Actor, Role
 from node.cli.context import CliState, fail
+from node.federated import wire
 from node.services import member_csv
 
 app = typer.Typer(help="Import and export members as CSV.", no_args_is_help=True)
@@ -33,14 +34,19 @@ def import_members(
         for error in errors:
             print(f"{file}: {error}", file=sys.stderr)
         fail(f"{len(errors)} error(s) in {file}; nothing was imported")
-    with Progress(transient=True) as progress, state.transaction() as session:
-        task = progress.add_task("Importing members", total=len(rows))
-        created, updated = member_csv.import_rows(
-            session,
-            actor=CLI_ACTOR,
-            rows=rows,
-            progress=lambda n: progress.advance(task, n),
-        )
+    # The wired sessions carry the publisher: shared cards reach the replica and the log.
+    wiring = wire(state.settings(), state.engine())
+    try:
+        with Progress(transient=True) as progress, wiring.sessions.begin() as session:
+            task = progress.add_task("Importing members", total=len(rows))
+            created, updated = member_csv.import_rows(
+                session,
+                actor=CLI_ACTOR,
+                rows=rows,
+                progress=lambda n: progress.advance(task, n),
+            )
+    finally:
+        wiring.federation.stop()
     typer.echo(f"Imported {created} new member(s), updated {updated}.")
 
 

@@ -18,6 +18,8 @@ class Production(RecordMixin, Base):
     artistic_lead: Mapped[str] = mapped_column(String(200), default="")
     technical_summary: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(10), default="local")
+    # Numéro d'objet from France Travail Spectacle: on every engagement, AEM and payslip.
+    object_number: Mapped[str] = mapped_column(String(40), default="")
     # Folded title and artistic lead: accent-insensitive filtering on both engines.
     search_text: Mapped[str] = mapped_column(Text, default="")
 

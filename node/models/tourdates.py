@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.models.base import Base
@@ -23,6 +23,12 @@ class TourDate(RecordMixin, Base):
         ForeignKey("organisations.id", ondelete="SET NULL"), nullable=True, index=True
     )
     city: Mapped[str] = mapped_column(String(120), default="")
+    # The coarse status the API has always shown (option, confirmed, cancelled), kept in step
+    # with `stage`, the production office's finer pipeline (see node/services/stages.py).
     status: Mapped[str] = mapped_column(String(20), default="option")
+    stage: Mapped[str] = mapped_column(String(20), default="option", index=True)
+    option_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    option_expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
     contract_type: Mapped[str] = mapped_column(String(20), default="cession")
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from node.actors import Actor
 from node.models import Contact, Organisation
-from node.services import tourdates
+from node.services import hints, tourdates
 from node.services.common import audit, check_version, get_or_404, paginate
 from node.services.editing import refuse_nulls, require_staff, same_folded
 from node.services.sharing import share_venue
@@ -124,6 +124,8 @@ def update_organisation(
     share_venue(session, org)
     if renamed:
         tourdates.reshare(session, tourdates.dates_at(session, org.id))
+    if renamed or "city" in changes:
+        hints.reshare(session, org)
     return org
 
 
@@ -150,6 +152,7 @@ def delete_organisation(
     tourdates.reshare(session, hosted)
     org.version += 1
     share_venue(session, org, deleted=True)
+    hints.withdraw(session, org)
     extra = {"contacts": len(org.contacts), "tour_dates_unlinked": len(hosted)}
     audit(
         session,

@@ -80,6 +80,20 @@ def resource_body(resource: Resource) -> dict[str, Any] | None:
     ).model_dump(mode="json")
 
 
+def contact_hint_body(org: Organisation, person: str) -> dict[str, Any]:
+    """Only the fact of contact and the bureau's contact person: never the history."""
+    return shared.SharedContactHint(
+        organisation_name=org.name, city=org.city, person=person
+    ).model_dump(mode="json")
+
+
+def share_contact_hint(
+    session: Session, org: Organisation, *, person: str, version: int, deleted: bool = False
+) -> None:
+    body = None if deleted else contact_hint_body(org, person)
+    publish(session, kind=shared.KIND_CONTACT_HINT, record_id=org.id, version=version, body=body)
+
+
 def share_member(session: Session, member: Member, *, deleted: bool = False) -> None:
     """Publish the card of a member who consents; their own bureau's directory always has it."""
     card = None if deleted else card_body(member)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from node.actors import Actor
-from node.models import Organisation, Production, TourDate
+from node.models import Engagement, Organisation, Production, TourDate
 from node.problems import DomainError
+from node.services import engagements, stages
 from node.services.common import audit, check_version, get_or_404, paginate
 from node.services.editing import refuse_nulls, require_staff, same_folded
 from node.services.sharing import share_tour_date
@@ -53,6 +55,11 @@ def create_tour_date(session: Session, *, actor: Actor, data: TourDateCreate) ->
     if not values["city"]:
         values["city"] = venue.city if venue else ""
     tour_date = TourDate(**values)
+    tour_date.stage = stages.initial_stage(values["status"]).value
+    if tour_date.stage == "option":
+        tour_date.option_level = values["option_level"] or 1
+    else:
+        tour_date.option_level, tour_date.option_expires_on = None, None
     session.add(tour_date)
     session.flush()
     audit(
@@ -124,7 +131,11 @@ def update_tour_date(
         "tour date",
     )
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    refuse_nulls(changes, nullable={"venue_id"})
+    refuse_nulls(changes, nullable={"venue_id", "option_level", "option_expires_on"})
+    status = changes.pop("status", None)
+    option: dict[str, Any] = {
+        k: changes.pop(k) for k in ("option_level", "option_expires_on") if k in changes
+    }
     if "production_id" in changes:
         _production(session, changes["production_id"])
     if changes.get("venue_id"):
@@ -135,6 +146,8 @@ def update_tour_date(
     moved = "venue_id" in changes and changes["venue_id"] != tour_date.venue_id
     for key, value in changes.items():
         setattr(tour_date, key, value)
+    move = _legacy_status(tour_date, status, option)
+    changes.update(dict.fromkeys([*(["status", "stage"] if move else []), *option]))
     if (moved and "city" not in changes) or changes.get("city") == "":
         venue = session.get(Organisation, tour_date.venue_id) if tour_date.venue_id else None
         if venue is not None:
@@ -151,8 +164,40 @@ def update_tour_date(
         summary=_summary(session, tour_date),
         fields=sorted(changes),
     )
+    if move:
+        stages.audit_move(session, actor=actor, tour_date=tour_date, extra=move)
+    if "starts_at" in changes or "timezone" in changes:
+        _refresh_engagements(session, tour_date)
     share_tour_date(session, tour_date)
     return tour_date
+
+
+def _refresh_engagements(session: Session, tour_date: TourDate) -> None:
+    """A moved date moves its contracts' working days (and so their DPAE window)."""
+    for row in session.scalars(select(Engagement).where(Engagement.tour_date_id == tour_date.id)):
+        engagements.refresh_days(session, row)
+
+
+def _legacy_status(
+    tour_date: TourDate, status: str | None, option: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Apply a partial update's `status` and option fields through the pipeline's rules."""
+    to = stages.stage_for_status(tour_date, status) if status else None
+    if to is not None:
+        return stages.move(
+            tour_date,
+            to,
+            option_level=option.get("option_level"),
+            option_expires_on=option.get("option_expires_on"),
+            require_reason=False,
+        )
+    if option:
+        stages.set_option(
+            tour_date,
+            option_level=option.get("option_level", tour_date.option_level),
+            option_expires_on=option.get("option_expires_on", tour_date.option_expires_on),
+        )
+    return None
 
 
 def _delete(session: Session, tour_date: TourDate, *, actor: Actor, summary: str) -> None:

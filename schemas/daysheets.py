@@ -1,0 +1,67 @@
+"""The local API's day sheet shapes: schedule, places, lodging, meals, contacts, share links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from schemas.common import StrictModel
+
+
+class Audience(StrEnum):
+    """Who a version is for: the whole team, or technicians (with technical details)."""
+
+    team = "equipe"
+    technical = "technique"
+
+
+class ScheduleItem(StrictModel):
+    time: str = Field(pattern=r"^\d{1,2}[:h]\d{2}$", examples=["14:00"])
+    label: str = Field(min_length=1, max_length=200, examples=["Montage"])
+    technical: bool = Field(False, description="Shown in the technical version only.")
+
+
+class Place(StrictModel):
+    label: str = Field(min_length=1, max_length=200, examples=["Théâtre (entrée artistes)"])
+    address: str = Field("", max_length=500)
+    travel_time: str = Field("", max_length=120, examples=["1 h 40 depuis Lyon"])
+    technical: bool = False
+
+
+class SiteContact(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field("", max_length=120)
+    phone: str = Field("", max_length=40)
+
+
+class DaySheetBody(StrictModel):
+    schedule: list[ScheduleItem] = Field(default_factory=list, max_length=100)
+    places: list[Place] = Field(default_factory=list, max_length=50)
+    accommodation: str = Field("", max_length=5000)
+    meals: str = Field("", max_length=5000)
+    contacts: list[SiteContact] = Field(default_factory=list, max_length=50)
+    technical_notes: str = Field("", max_length=20_000)
+    internal_notes: str = Field(
+        "", max_length=20_000, description="For the bureau: never in any exported version."
+    )
+
+
+class DaySheetPublic(DaySheetBody):
+    tour_date_id: str
+    version: int
+
+
+class LinkCreate(StrictModel):
+    audience: Audience = Audience.team
+
+
+class LinkPublic(BaseModel):
+    id: str
+    tour_date_id: str
+    audience: Audience
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+    url: str | None = Field(None, description="Shown once, when the link is made.")
