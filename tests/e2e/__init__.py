@@ -1,0 +1,1 @@
+"""End-to-end tier: real `archipel serve` processes on loopback (see docs/testing.md)."""
