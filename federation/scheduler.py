@@ -243,7 +243,9 @@ class SyncScheduler:
 
     def _tick_watch(self) -> None:
         """Leader only: notify peers when the own log grew (written by any process), and
-        pull peers another process marked due (a notify it received)."""
+        pull peers another process marked due (a notify it received), and start pulling
+        peers another process (the CLI) added."""
+        self.reconcile_jobs()
         head = self._own_head()
         if head > self._notified_head:
             self.flush_notifications()
