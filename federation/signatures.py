@@ -331,7 +331,8 @@ def _verify(
     try:
         results = verifier.verify(view, max_age=None)
     except HTTPMessageSignaturesException as exc:
-        raise BadSignature(f"signature does not verify: {exc}") from exc
+        reason = str(exc) or "the signature does not match the signed components"
+        raise BadSignature(f"signature does not verify ({reason})") from exc
     return params, dict(results[0].covered_components)
 
 
