@@ -7,9 +7,10 @@ from starlette.responses import Response
 
 from federation.service import Federation
 from node.api.deps import AppSettings, Db
-from node.services import dashboard
+from node.services import compliance, dashboard
 from node.web.deps import CurrentViewer
 from node.web.lists import notice
+from node.web.office_common import today_of
 from node.web.templating import render, speaker
 
 router = APIRouter()
@@ -54,6 +55,7 @@ def home(request: Request, db: Db, settings: AppSettings, viewer: CurrentViewer)
             "news": news,
             "health_ok": ok,
             "health": health,
+            "overdue": compliance.overdue_items(db, today_of(request)) if viewer.is_staff else [],
             "notice": notice(request),
         },
     )
