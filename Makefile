@@ -8,7 +8,7 @@ PORT ?= 8000
 ARCHIPEL_TEST_POSTGRES_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 export ARCHIPEL_TEST_POSTGRES_URL
 
-.PHONY: run test check lint types format install dev-install clean demo messages screenshots
+.PHONY: run test check lint types format install dev-install clean demo messages screenshots fuzz
 .PHONY: bench bench-quick
 
 $(BIN)/archipel: pyproject.toml
@@ -50,6 +50,10 @@ screenshots: dev-install
 
 test: dev-install
 	$(BIN)/pytest -q
+
+# Schema fuzzing of the local API with many more cases than the test suite runs.
+fuzz: dev-install
+	ARCHIPEL_FUZZ_EXAMPLES=200 $(BIN)/pytest -q tests/node/test_api_fuzz.py
 
 lint: dev-install
 	$(BIN)/ruff check .

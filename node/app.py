@@ -37,6 +37,7 @@ from node.api import (
 )
 from node.db import make_engine
 from node.federated import wire
+from node.guards import NulGuard
 from node.problems import install_handlers, problem_response
 from node.settings import Settings
 from node.web import install as install_pages
@@ -137,6 +138,7 @@ def create_app(
     app.state.sessions = wiring.sessions
     app.state.federation = federation
     install_handlers(app)
+    app.add_middleware(NulGuard)
     app.add_middleware(BodyLimit, limit=settings.security.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)

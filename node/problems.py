@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.common import FieldError
@@ -136,6 +137,24 @@ def install_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             errors=errors,
         )
+
+    @app.exception_handler(StatementError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # Validation bounds the fields people use; this is the backstop for a value the
+        # database cannot store (a number beyond 64 bits, a year beyond 9999): the client's
+        # fault. Any other database error is ours: logged, and a plain 500.
+        cause = exc.orig if isinstance(exc, StatementError) else exc
+        if isinstance(exc, DataError) or isinstance(cause, OverflowError | ValueError):
+            log.info("value refused by the database on %s: %s", request.url.path, cause)
+            return problem_response(
+                422,
+                "Unprocessable Content",
+                "a value is out of the range this node can store",
+                instance=request.url.path,
+            )
+        log.error("database error on %s", request.url.path, exc_info=exc)
+        return problem_response(500, "Internal Server Error", "", instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -85,7 +85,7 @@ def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | No
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1-500).")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")]
 
 
 def etag(version: int) -> str:

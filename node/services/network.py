@@ -36,7 +36,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = raw.partition(":")
-        if kind != "o" or not value.isdigit():
+        if kind != "o" or not value.isdigit() or len(value) > 12:
             raise ValueError(raw)
         return int(value)
     except ValueError as exc:

@@ -177,3 +177,24 @@ def test_unknown_member_is_a_404_problem(node: NodeHarness) -> None:
     response = node.client.get("/api/members/nope", headers=node.headers("staff"))
     assert response.status_code == 404
     assert response.json()["title"] == "Not Found"
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(node: NodeHarness) -> None:
+    staff = node.headers("staff")
+    body = node.client.post(
+        "/api/members",
+        content='{"display_name": "A\\u0000B"}',
+        headers={**staff, "Content-Type": "application/json"},
+    )
+    assert body.status_code == 400
+    assert "NUL" in body.json()["detail"]
+    query = node.client.get("/api/members?q=a%00b", headers=staff)
+    assert query.status_code == 400
+    assert node.client.get("/api/members", headers=staff).json()["total"] == 0
+
+
+def test_numbers_beyond_what_the_database_stores_are_a_422(node: NodeHarness) -> None:
+    response = node.client.post(
+        "/api/members", json=member_data(shares=2**70), headers=node.headers("staff")
+    )
+    assert response.status_code == 422
