@@ -7,7 +7,7 @@ after-purge hooks; federation never imports the node's models.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ __all__ = [
     "NODE_KIND",
     "RESERVED_PREFIX",
     "AfterPurgeHook",
+    "BatchRecordKind",
     "MessageHandler",
     "RecordKind",
     "Registry",
@@ -50,6 +51,20 @@ class RecordKind(Protocol):
 
     def purge_origin(self, session: Session, *, origin: str) -> None:
         """Purge every record of `origin` (an admin blocked that origin)."""
+
+
+@runtime_checkable
+class BatchRecordKind(RecordKind, Protocol):
+    """A `RecordKind` that can also upsert many records of one origin in one go (optional).
+
+    A pulled page hands its upserts of such a kind to `apply_many` at once, so the node can
+    write them with a few batched statements instead of several per record.
+    """
+
+    def apply_many(
+        self, session: Session, *, origin: str, records: Sequence[tuple[str, int, dict[str, Any]]]
+    ) -> None:
+        """Upsert each `(record_id, version, body)` of `origin`, as `apply` would one by one."""
 
 
 MessageHandler = Callable[[Session, InboxMessage], None]

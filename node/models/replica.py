@@ -30,7 +30,7 @@ class DirectoryCard(ReplicaMixin, Base):
     __tablename__ = "directory_cards"
     __table_args__ = (
         UniqueConstraint("origin", "record_id"),
-        Index("ix_directory_cards_territory", "territory"),
+        Index("ix_directory_cards_territory_name", "territory", "sort_name"),
         Index("ix_directory_cards_name", "sort_name"),
     )
 

@@ -8,10 +8,11 @@ read at all is stored raw and skipped by the queries rather than crashing the sy
 from __future__ import annotations
 
 import logging
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from node.models import (
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 
 R = TypeVar("R", bound=ReplicaMixin)
+_IN_CHUNK = 500
 
 
 def _existing(session: Session, model: type[R], origin: str, record_id: str) -> R | None:
@@ -41,60 +43,77 @@ def _existing(session: Session, model: type[R], origin: str, record_id: str) -> 
 
 
 class CardKind:
-    """Directory cards: the row, its folded tags, its availability periods, its text index."""
+    """Directory cards: the row, its folded tags, its availability periods, its text index.
+
+    Upserts are written in batches (a pulled page at a time) with a few multi-row statements;
+    an own change is a batch of one.
+    """
 
     kind = shared.KIND_CARD
 
     def apply(
         self, session: Session, *, origin: str, record_id: str, version: int, body: dict[str, Any]
     ) -> None:
-        try:
-            card = shared.DirectoryCard.model_validate(body)
-        except ValidationError:
-            log.warning(
-                "unreadable %s %s/%s kept out of the directory", self.kind, origin, record_id
-            )
-            self.remove(session, origin=origin, record_id=record_id)
+        self.apply_many(session, origin=origin, records=[(record_id, version, body)])
+
+    def apply_many(
+        self, session: Session, *, origin: str, records: Sequence[tuple[str, int, dict[str, Any]]]
+    ) -> None:
+        parsed: dict[str, tuple[int, dict[str, Any], shared.DirectoryCard]] = {}
+        for record_id, version, body in records:
+            try:
+                parsed[record_id] = (version, body, shared.DirectoryCard.model_validate(body))
+            except ValidationError:
+                log.warning(
+                    "unreadable %s %s/%s kept out of the directory", self.kind, origin, record_id
+                )
+                self.remove(session, origin=origin, record_id=record_id)
+        if not parsed:
             return
-        row = _existing(session, DirectoryCard, origin, record_id)
-        if row is not None and row.version > version:
-            return
-        if row is None:
-            row = DirectoryCard(origin=origin, record_id=record_id)
-            session.add(row)
-        else:
-            fulltext.unindex_card(session, row)
-            session.execute(delete(CardTag).where(CardTag.card_pk == row.pk))
-            session.execute(delete(CardAvailability).where(CardAvailability.card_pk == row.pk))
-        row.version = version
-        row.body = body
-        row.display_name = card.display_name[:200]
-        row.sort_name = fold(card.display_name)[:200]
-        row.city = card.city[:120]
-        row.territory = card.territory[:120]
-        row.trades = card.trades
-        row.skills = card.skills
-        row.languages = card.languages
-        row.visibility = card.visibility
-        row.search_text = fold_all(
-            [
-                card.display_name,
-                card.city,
-                card.territory,
-                *card.trades,
-                *card.skills,
-                *card.languages,
-                card.bio,
-            ]
-        )
         session.flush()
-        tags = {("trade", fold(t)[:80]) for t in card.trades}
-        tags |= {("skill", fold(s)[:80]) for s in card.skills}
-        session.add_all(CardTag(card_pk=row.pk, kind=k, tag=t) for k, t in sorted(tags))
-        session.add_all(
-            CardAvailability(card_pk=row.pk, start=p.start, end=p.end) for p in card.availability
-        )
-        fulltext.index_card(session, row)
+        held = _held_cards(session, origin, list(parsed))
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        stale: list[tuple[int, str]] = []
+        for record_id, (version, body, card) in parsed.items():
+            values = _card_values(card) | {"version": version, "body": body}
+            found = held.get(record_id)
+            if found is None:
+                inserts.append({"origin": origin, "record_id": record_id, **values})
+            elif found.version <= version:
+                updates.append({"pk": found.pk, **values})
+                stale.append((found.pk, found.search_text))
+        written: list[tuple[int, shared.DirectoryCard, str]] = []
+        if updates:
+            pks = [pk for pk, _text in stale]
+            fulltext.unindex_cards(session, stale)
+            session.execute(delete(CardTag).where(CardTag.card_pk.in_(pks)))
+            session.execute(delete(CardAvailability).where(CardAvailability.card_pk.in_(pks)))
+            session.execute(update(DirectoryCard), updates)
+            _expire_cards(session, set(pks))
+            by_pk = {found.pk: record_id for record_id, found in held.items()}
+            written += [(u["pk"], parsed[by_pk[u["pk"]]][2], u["search_text"]) for u in updates]
+        if inserts:
+            new_pks = session.scalars(
+                insert(DirectoryCard).returning(DirectoryCard.pk, sort_by_parameter_order=True),
+                inserts,
+            ).all()
+            written += [
+                (pk, parsed[row["record_id"]][2], row["search_text"])
+                for pk, row in zip(new_pks, inserts, strict=True)
+            ]
+        tags: list[dict[str, Any]] = []
+        periods: list[dict[str, Any]] = []
+        for pk, card, _text in written:
+            kinds = {("trade", fold(t)[:80]) for t in card.trades}
+            kinds |= {("skill", fold(s)[:80]) for s in card.skills}
+            tags += [{"card_pk": pk, "kind": k, "tag": t} for k, t in sorted(kinds)]
+            periods += [{"card_pk": pk, "start": p.start, "end": p.end} for p in card.availability]
+        if tags:
+            session.execute(insert(CardTag), tags)
+        if periods:
+            session.execute(insert(CardAvailability), periods)
+        fulltext.index_cards(session, [(pk, text) for pk, _card, text in written])
 
     def remove(self, session: Session, *, origin: str, record_id: str) -> None:
         row = _existing(session, DirectoryCard, origin, record_id)
@@ -108,6 +127,63 @@ class CardKind:
             fulltext.unindex_card(session, row)
             session.delete(row)
         session.flush()
+
+
+class _Held(NamedTuple):
+    pk: int
+    version: int
+    search_text: str
+
+
+def _held_cards(session: Session, origin: str, record_ids: list[str]) -> dict[str, _Held]:
+    """The cards of `origin` this node already holds among `record_ids`."""
+    held: dict[str, _Held] = {}
+    for start in range(0, len(record_ids), _IN_CHUNK):
+        rows = session.execute(
+            select(
+                DirectoryCard.record_id,
+                DirectoryCard.pk,
+                DirectoryCard.version,
+                DirectoryCard.search_text,
+            ).where(
+                DirectoryCard.origin == origin,
+                DirectoryCard.record_id.in_(record_ids[start : start + _IN_CHUNK]),
+            )
+        )
+        held.update({r.record_id: _Held(r.pk, r.version, r.search_text) for r in rows})
+    return held
+
+
+def _card_values(card: shared.DirectoryCard) -> dict[str, Any]:
+    """The `directory_cards` columns derived from a card body."""
+    return {
+        "display_name": card.display_name[:200],
+        "sort_name": fold(card.display_name)[:200],
+        "city": card.city[:120],
+        "territory": card.territory[:120],
+        "trades": card.trades,
+        "skills": card.skills,
+        "languages": card.languages,
+        "visibility": card.visibility,
+        "search_text": fold_all(
+            [
+                card.display_name,
+                card.city,
+                card.territory,
+                *card.trades,
+                *card.skills,
+                *card.languages,
+                card.bio,
+            ]
+        ),
+    }
+
+
+def _expire_cards(session: Session, pks: set[int]) -> None:
+    """Expire loaded cards that a batched UPDATE rewrote, so the session re-reads them."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, DirectoryCard) and obj.pk in pks:
+            session.expire(obj)
 
 
 class _SimpleKind(Generic[R]):

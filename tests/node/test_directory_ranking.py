@@ -1,0 +1,60 @@
+"""Directory search ranks a few matches by relevance and lists very many by name."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from node.db import make_engine, make_sessionmaker
+from node.migrations import upgrade
+from node.replica import fulltext
+from node.replica.appliers import CardKind
+from node.services.network import search_directory
+
+
+def _cards(engine: Engine, names: list[tuple[str, str]]) -> None:
+    """Cards of origin `x`, written by the applier in one batch: (name, trade) pairs."""
+    with make_sessionmaker(engine)() as session, session.begin():
+        CardKind().apply_many(
+            session,
+            origin="x",
+            records=[
+                (f"m{i}", 1, {"display_name": name, "trades": [trade]})
+                for i, (name, trade) in enumerate(names)
+            ],
+        )
+
+
+def test_many_matches_are_listed_by_name_and_a_few_ranked(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    many = fulltext.RANKED_MATCHES + 5
+    _cards(engine, [(f"Nom {i:05d}", "Régie son") for i in range(many, 0, -1)])
+    _cards(engine, [("Zoé Violoncelle", "Violoncelle"), ("Ana Musicienne", "Violoncelle")])
+    with make_sessionmaker(engine)() as session:
+        rows, cursor = search_directory(session, q="régie son", limit=3)
+        assert [r.display_name for r in rows] == ["Nom 00001", "Nom 00002", "Nom 00003"]
+        assert cursor is not None
+        rows, _ = search_directory(session, q="régie son", limit=3, cursor=cursor)
+        assert [r.display_name for r in rows] == ["Nom 00004", "Nom 00005", "Nom 00006"]
+        rows, _ = search_directory(session, q="violoncelle", limit=5)
+        # Ranked: the card naming the word twice (name and trade) comes first.
+        assert [r.display_name for r in rows] == ["Zoé Violoncelle", "Ana Musicienne"]
+    engine.dispose()
+
+
+def test_an_updated_card_is_reindexed_and_retagged_in_a_batch(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    _cards(engine, [("Léa Martin", "Régie son")])
+    with make_sessionmaker(engine)() as session, session.begin():
+        CardKind().apply_many(
+            session,
+            origin="x",
+            records=[("m0", 2, {"display_name": "Léa Martin", "trades": ["Régie lumière"]})],
+        )
+    with make_sessionmaker(engine)() as session:
+        assert search_directory(session, q="son")[0] == []
+        assert [r.version for r in search_directory(session, q="lumiere")[0]] == [2]
+        assert len(search_directory(session, trade="Régie lumière")[0]) == 1
+        assert search_directory(session, trade="Régie son")[0] == []
+    engine.dispose()
