@@ -89,7 +89,8 @@ class FedEntry(FedBase):
     """One entry of an origin's log; `body` is canonical JSON text, NULL once compacted."""
 
     __tablename__ = "fed_entries"
-    __table_args__ = (Index("ix_fed_entries_record", "origin", "kind", "record_id"),)
+    # With seq last, "the latest entry of a record" is one index probe, not a log scan.
+    __table_args__ = (Index("ix_fed_entries_record", "origin", "kind", "record_id", "seq"),)
 
     origin: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
