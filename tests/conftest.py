@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,30 @@ def postgres_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
 
+@contextmanager
+def postgres_schemas(base: str, prefix: str = "t") -> Iterator[Callable[[str], str]]:
+    """Make private PostgreSQL schemas on the server at `base` (`make(name)` gives a URL whose
+    search_path is a new schema); every one is dropped on exit."""
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    schemas: list[str] = []
+    sep = "&" if "?" in base else "?"
+
+    def make(name: str) -> str:
+        schema = f"{prefix}_{name.replace('-', '_')[:20]}_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schemas.append(schema)
+        return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+    try:
+        yield make
+    finally:
+        with admin.connect() as conn:
+            for schema in schemas:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def new_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """Make fresh, empty databases on one engine: SQLite files, or private PostgreSQL schemas.
@@ -45,24 +70,8 @@ def new_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Calla
     base = postgres_url()
     if base is None:
         pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} to run this test on it")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    schemas: list[str] = []
-    sep = "&" if "?" in base else "?"
-
-    def make(_name: str) -> str:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        schemas.append(schema)
-        return f"{base}{sep}options=-csearch_path%3D{schema}"
-
-    try:
+    with postgres_schemas(base) as make:
         yield make
-    finally:
-        with admin.connect() as conn:
-            for schema in schemas:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ figures are printed in the terminal summary.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from conftest import postgres_schemas
 from tests.e2e.nodes import Line, Node, running_line
 
 POSTGRES_ENV = "ARCHIPEL_TEST_POSTGRES_URL"
@@ -31,35 +30,19 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
 
 
 @pytest.fixture
-def postgres_schemas() -> Iterator[Callable[[str], str]]:
+def schemas_for_nodes() -> Iterator[Callable[[str], str]]:
     """Make one PostgreSQL schema per node (`url("lyon")`); all dropped afterwards."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} to run the line on it")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    schemas: list[str] = []
-    sep = "&" if "?" in base else "?"
-
-    def url(slug: str) -> str:
-        schema = f"e2e_{slug.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        schemas.append(schema)
-        return f"{base}{sep}options=-csearch_path%3D{schema}"
-
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            for schema in schemas:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schemas(base, prefix="e2e") as make:
+        yield make
 
 
 @pytest.fixture
-def postgres_line(tmp_path: Path, postgres_schemas: Callable[[str], str]) -> Iterator[Line]:
+def postgres_line(tmp_path: Path, schemas_for_nodes: Callable[[str], str]) -> Iterator[Line]:
     """The same line on PostgreSQL, each node in its own schema."""
-    with running_line(tmp_path, db_url=postgres_schemas) as nodes:
+    with running_line(tmp_path, db_url=schemas_for_nodes) as nodes:
         yield nodes
 
 
