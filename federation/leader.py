@@ -106,6 +106,9 @@ class PostgresLeadership:
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT 1"))
+                # The lock belongs to the session, not the transaction: end the transaction
+                # so the connection never sits "idle in transaction" (servers time those out).
+                self._conn.commit()
                 return True
             except DBAPIError:
                 log.warning("lost the leader connection; trying to lead again")
