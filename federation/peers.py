@@ -60,6 +60,7 @@ def add_peer(
     fingerprint: str | None = None,
     yes: bool = False,
     registry: Registry | None = None,
+    replace: bool = False,
 ) -> FedPeer:
     """Fetch the node at `url` and pin it; without `fingerprint` (and not `yes`) raise
     `ConfirmationRequired` carrying the fingerprint for the admin to check and pass back."""
@@ -73,7 +74,13 @@ def add_peer(
             raise ConfirmationRequired(identity, identity_fingerprint(identity))
         fingerprint = identity_fingerprint(identity)
     return accept_peer(
-        session, identity, fingerprint, own_slug=own_slug, now=now, registry=registry
+        session,
+        identity,
+        fingerprint,
+        own_slug=own_slug,
+        now=now,
+        registry=registry,
+        replace=replace,
     )
 
 
@@ -85,6 +92,7 @@ def accept_peer(
     own_slug: str,
     now: datetime,
     registry: Registry | None = None,
+    replace: bool = False,
 ) -> FedPeer:
     """Pin `identity`'s current key as a peer (or re-activate it); refuses another fingerprint."""
     if identity.slug == own_slug:
@@ -100,6 +108,12 @@ def accept_peer(
     if peer is None:
         peer = FedPeer(slug=identity.slug, added_at=now)
         session.add(peer)
+    elif peer.state == "active" and peer.fingerprint != actual and not replace:
+        # Same name, another key: a rekeyed bureau or an impostor. Never swap silently.
+        raise FingerprintMismatch(
+            f"{identity.slug!r} is already a peer with key {peer.fingerprint}; it now presents "
+            f"{actual}. Check with its admin, then add it again with --replace"
+        )
     peer.url, peer.fingerprint, peer.keys, peer.state = identity.url, actual, pinned, "active"
     peer.failures, peer.next_attempt_at, peer.last_error, peer.last_error_at = 0, None, None, None
     if origin is None:

@@ -234,7 +234,14 @@ class Federation:
         """The unsigned identity of the node at `url` (show its fingerprint to the admin)."""
         return self.client.fetch_identity(url)
 
-    def add_peer(self, *, url: str, fingerprint: str | None = None, yes: bool = False) -> FedPeer:
+    def add_peer(
+        self,
+        *,
+        url: str,
+        fingerprint: str | None = None,
+        yes: bool = False,
+        replace: bool = False,
+    ) -> FedPeer:
         """Fetch and pin the node at `url` (see `peers.add_peer`), in its own transaction."""
         with self._sessions() as session, session.begin():
             peer = add_peer(
@@ -246,6 +253,7 @@ class Federation:
                 fingerprint=fingerprint,
                 yes=yes,
                 registry=self.registry,
+                replace=replace,
             )
         self.scheduler.reconcile_jobs()
         return peer

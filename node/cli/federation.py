@@ -55,11 +55,14 @@ def peer_add(
         str | None, typer.Option(help="The key fingerprint the other admin gave you.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Accept the fingerprint shown.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Accept a new key for an existing peer.")
+    ] = False,
 ) -> None:
     """Fetch a node's identity, show its key fingerprint, and pin it once confirmed."""
     with engine_of(ctx) as (state, federation):
         try:
-            peer = federation.add_peer(url=url, fingerprint=fingerprint, yes=yes)
+            peer = federation.add_peer(url=url, fingerprint=fingerprint, yes=yes, replace=replace)
         except ConfirmationRequired as pending:
             identity = pending.identity
             typer.echo(f"{identity.name} ({identity.slug}), {identity.territory or '-'}")
@@ -69,7 +72,7 @@ def peer_add(
                 fail("confirm the fingerprint with --fingerprint FP (or --yes)")
             if not typer.confirm("Does it match the fingerprint the other admin gave you?"):
                 fail("not peered: fingerprint not confirmed")
-            peer = federation.add_peer(url=url, fingerprint=pending.fingerprint)
+            peer = federation.add_peer(url=url, fingerprint=pending.fingerprint, replace=replace)
         own = federation.current_key()
         typer.echo(f"Peered with {peer.slug} ({peer.url}), key {peer.fingerprint}.")
         typer.echo(

@@ -72,3 +72,19 @@ def test_removing_a_peer_stops_pulling_it(pair: tuple[Node, Node]) -> None:
     # Accepting it again re-activates it.
     a.fed.add_peer(url=b.url, yes=True)
     assert [r.ok for r in a.fed.scheduler.run_once()] == [True]
+
+
+def test_a_known_peer_presenting_another_key_is_not_swapped_silently(tmp_path: Path) -> None:
+    transport = MultiAppTransport()
+    a = make_node("a", transport, db_url=sqlite_url(tmp_path, "a"))
+    b = make_node("b", transport, db_url=sqlite_url(tmp_path, "b"))
+    impostor = None
+    try:
+        a.fed.add_peer(url=b.url, yes=True)
+        impostor = make_node("b", transport, db_url=f"sqlite:///{tmp_path / 'other-b.db'}")
+        with pytest.raises(FingerprintMismatch, match="--replace"):
+            a.fed.add_peer(url=b.url, yes=True)
+        replaced = a.fed.add_peer(url=b.url, yes=True, replace=True)
+        assert replaced.fingerprint == impostor.fed.current_key().fingerprint()
+    finally:
+        close(a, b, *([impostor] if impostor else []))
