@@ -14,7 +14,7 @@ from node.models import TourDate
 from node.services import organisations, productions
 from node.services import tourdates as service
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
-from node.web.editing import form_page, submit
+from node.web.editing import form_page, posted_version, submit
 from node.web.feeds import feed_context
 from node.web.forms import Field, values_of
 from node.web.i18n import N_
@@ -274,11 +274,10 @@ def update_date(
 @router.post("/dates/{date_id}/supprimer")
 def delete_date(date_id: str, form: Posted, db: Db, viewer: StaffViewer) -> Response:
     check_csrf(form, viewer.csrf_token)
-    raw = str(form.get("version", ""))
     service.delete_tour_date(
         db,
         actor=viewer.actor,
         tour_date_id=date_id,
-        expected_version=int(raw) if raw.isdigit() else None,
+        expected_version=posted_version(form),
     )
     return RedirectResponse("/dates?notice=deleted", status_code=303)

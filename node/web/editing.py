@@ -24,6 +24,12 @@ CONFLICT = N_(
 )
 
 
+def posted_version(form: FormData) -> int | None:
+    """The record version a form was filled from (its hidden `version` field), if any."""
+    raw = str(form.get("version", ""))
+    return int(raw) if raw.isdigit() else None
+
+
 @dataclass
 class Outcome(Generic[T]):
     """What a submitted form gave: the saved record, or the values and errors to show again."""
@@ -49,8 +55,7 @@ def submit(
     values = parse(fields, form)
     values.update(extra or {})
     if versioned:
-        raw = str(form.get("version", ""))
-        values["version"] = int(raw) if raw.isdigit() else None
+        values["version"] = posted_version(form)
     data, errors = validate(model, values, _)
     if data is None:
         return Outcome(None, values, errors)

@@ -9,7 +9,7 @@ from node.api.deps import AppSettings, Db
 from node.models import Member
 from node.services import members as service
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
-from node.web.editing import form_page, submit
+from node.web.editing import form_page, posted_version, submit
 from node.web.feeds import feed_context
 from node.web.forms import Field, values_of
 from node.web.i18n import N_
@@ -264,11 +264,10 @@ def update_member(
 @router.post("/membres/{member_id}/supprimer")
 def delete_member(member_id: str, form: Posted, db: Db, viewer: StaffViewer) -> Response:
     check_csrf(form, viewer.csrf_token)
-    raw = str(form.get("version", ""))
     service.delete_member(
         db,
         actor=viewer.actor,
         member_id=member_id,
-        expected_version=int(raw) if raw.isdigit() else None,
+        expected_version=posted_version(form),
     )
     return RedirectResponse("/membres?notice=deleted", status_code=303)

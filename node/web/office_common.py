@@ -172,11 +172,6 @@ def attempt(
         return Attempt(None, shown, domain_errors(exc, _, shown))
 
 
-def version_of(form: FormData) -> int | None:
-    raw = str(form.get("version", ""))
-    return int(raw) if raw.isdigit() else None
-
-
 def date_frame(db: Session, request: Request, date_id: str, tab: str) -> dict[str, Any]:
     """A date's page frame: its title, production and tabs, for every office tab."""
     tour_date: TourDate = dates_service.get_tour_date(db, tour_date_id=date_id)

@@ -11,10 +11,11 @@ from starlette.responses import RedirectResponse, Response
 from node.api.deps import Db
 from node.services import crm, organisations, productions
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
+from node.web.editing import posted_version
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, version_of
+from node.web.office_common import attempt
 from node.web.templating import render, speaker
 from schemas.crm import InteractionCreate, ProspectionCreate, ProspectionUpdate
 
@@ -136,7 +137,7 @@ def update_prospection(
             data=data,
             expected_version=None,
         ),
-        extra={"version": version_of(form)},
+        extra={"version": posted_version(form)},
     )
     if done.record is None:
         first = next(iter(done.errors.values()))

@@ -11,10 +11,11 @@ from starlette.responses import RedirectResponse, Response
 from node.api.deps import Db
 from node.services import audit, compliance, stages
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
+from node.web.editing import posted_version
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import STAGES, attempt, date_frame, today_of, version_of
+from node.web.office_common import STAGES, attempt, date_frame, today_of
 from node.web.templating import render, speaker
 from schemas.compliance import DutyState, Owner
 from schemas.tourdates import DateStage, StageChange
@@ -129,7 +130,7 @@ def change_stage(
         lambda data: stages.change_stage(
             db, actor=viewer.actor, tour_date_id=date_id, data=data, expected_version=None
         ),
-        extra={"to": to, "version": version_of(form)},
+        extra={"to": to, "version": posted_version(form)},
         prepare=prepare,
     )
     if done.record is None:

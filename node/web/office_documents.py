@@ -11,10 +11,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from node.api.deps import Db
 from node.services import contracts, daysheets, documents, office, organisations
 from node.web.deps import Posted, StaffViewer, check_csrf
+from node.web.editing import posted_version
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, date_frame, today_of, version_of
+from node.web.office_common import attempt, date_frame, today_of
 from node.web.templating import render
 from schemas.contracts import ContractCreate, SignRequest
 from schemas.daysheets import Audience, DaySheetBody
@@ -181,7 +182,7 @@ def sign_contract(
         lambda data: contracts.sign_contract(
             db, actor=viewer.actor, contract_id=row.id, data=data, expected_version=None
         ),
-        extra={"version": version_of(form)},
+        extra={"version": posted_version(form)},
     )
     if done.record is None:
         return _contract_page(request, db, date_id, errors=done.errors, status_code=422)

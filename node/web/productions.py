@@ -10,7 +10,7 @@ from node.models import Production
 from node.services import productions as service
 from node.services import tourdates
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
-from node.web.editing import form_page, submit
+from node.web.editing import form_page, posted_version, submit
 from node.web.feeds import feed_context
 from node.web.forms import Field, values_of
 from node.web.i18n import N_
@@ -254,11 +254,10 @@ def update_production(
 @router.post("/productions/{production_id}/supprimer")
 def delete_production(production_id: str, form: Posted, db: Db, viewer: StaffViewer) -> Response:
     check_csrf(form, viewer.csrf_token)
-    raw = str(form.get("version", ""))
     service.delete_production(
         db,
         actor=viewer.actor,
         production_id=production_id,
-        expected_version=int(raw) if raw.isdigit() else None,
+        expected_version=posted_version(form),
     )
     return RedirectResponse("/productions?notice=deleted", status_code=303)

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from node.api.deps import AppSettings, Db
 from node.services import members as service
 from node.web.deps import CurrentViewer, Posted, check_csrf
-from node.web.editing import form_page, submit
+from node.web.editing import form_page, posted_version, submit
 from node.web.feeds import feed_context
 from node.web.forms import values_of
 from node.web.lists import notice
@@ -81,12 +81,11 @@ def erase_profile(form: Posted, db: Db, viewer: CurrentViewer) -> Response:
     check_csrf(form, viewer.csrf_token)
     member_id = viewer.actor.member_id
     if member_id is not None and form.get("confirm") == "oui":
-        raw = str(form.get("version", ""))
         service.delete_member(
             db,
             actor=viewer.actor,
             member_id=member_id,
-            expected_version=int(raw) if raw.isdigit() else None,
+            expected_version=posted_version(form),
         )
         return RedirectResponse("/profil?notice=erased", status_code=303)
     return RedirectResponse("/profil", status_code=303)

@@ -9,7 +9,7 @@ from node.api.deps import Db
 from node.models import Resource
 from node.services import resources as service
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
-from node.web.editing import form_page, submit
+from node.web.editing import form_page, posted_version, submit
 from node.web.forms import Field, values_of
 from node.web.i18n import N_
 from node.web.lists import csv_response, csv_url, filters_of, notice, offset_of, page_links
@@ -203,11 +203,10 @@ def update_resource(
 @router.post("/ressources/{resource_id}/supprimer")
 def delete_resource(resource_id: str, form: Posted, db: Db, viewer: StaffViewer) -> Response:
     check_csrf(form, viewer.csrf_token)
-    raw = str(form.get("version", ""))
     service.delete_resource(
         db,
         actor=viewer.actor,
         resource_id=resource_id,
-        expected_version=int(raw) if raw.isdigit() else None,
+        expected_version=posted_version(form),
     )
     return RedirectResponse("/ressources?notice=deleted", status_code=303)
