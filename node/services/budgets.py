@@ -82,6 +82,10 @@ def create_line(session: Session, *, actor: Actor, data: BudgetLineCreate) -> Bu
     return row
 
 
+def get_line(session: Session, *, line_id: str) -> BudgetLine:
+    return get_or_404(session, BudgetLine, line_id, "budget line")
+
+
 def update_line(
     session: Session,
     *,

@@ -19,6 +19,7 @@ from node.web.feeds import feed_context
 from node.web.forms import Field, values_of
 from node.web.i18n import N_
 from node.web.lists import csv_response, csv_url, filters_of, notice, offset_of, page_links
+from node.web.office_common import office_section
 from node.web.templating import render, speaker
 from schemas.tourdates import TourDateCreate, TourDateUpdate
 
@@ -211,7 +212,9 @@ def date_page(date_id: str, request: Request, db: Db, viewer: CurrentViewer) -> 
                 (_("Type de contrat"), _(dict(CONTRACTS).get(tour_date.contract_type, ""))),
                 (_("Notes"), tour_date.notes),
             ],
-            "sections": [],
+            "sections": [
+                office_section(request, date_id, staff=viewer.is_staff),
+            ],
             "back_url": "/dates",
             "back_label": _("Dates"),
             "edit_url": f"/dates/{date_id}/modifier" if viewer.is_staff else "",

@@ -99,6 +99,13 @@ MESSAGES: dict[str, str] = {
     "url_scheme": N_("Saisissez une adresse web complète (https://…)."),
     "url_type": N_("Saisissez une adresse web complète (https://…)."),
     "bool_parsing": N_("Valeur invalide."),
+    "decimal_parsing": N_("Saisissez un montant, par exemple 1 234,50."),
+    "decimal_type": N_("Saisissez un montant, par exemple 1 234,50."),
+    "decimal_max_places": N_("Deux décimales au plus (les centimes)."),
+    "decimal_max_digits": N_("Montant trop élevé."),
+    "float_parsing": N_("Saisissez un nombre, par exemple 45 ou 45,5."),
+    "less_than_equal": N_("Saisissez un nombre inférieur ou égal à %(le)s."),
+    "greater_than": N_("Saisissez un nombre supérieur à %(gt)s."),
     "extra_forbidden": N_("Champ inattendu."),
 }
 EMAIL_MESSAGE = N_("Saisissez une adresse e-mail valide (nom@exemple.fr).")

@@ -23,6 +23,7 @@ NOTICES = {
     "blocked": N_("L'origine est bloquée et ses données sont effacées."),
     "feed": N_("L'adresse de l'agenda est prête."),
     "revoked": N_("L'adresse de l'agenda est révoquée."),
+    "merged": N_("Fiches fusionnées : les historiques des deux sont gardés sur celle-ci."),
 }
 
 

@@ -33,6 +33,8 @@ TABS = (
     ("equipe", N_("Équipe")),
     ("contrat", N_("Contrat")),
     ("feuille-de-route", N_("Feuille de route")),
+    ("budget", N_("Budget")),
+    ("decompte", N_("Décompte")),
     ("conformite", N_("Conformité")),
 )
 STAGES = {
@@ -58,6 +60,24 @@ FIELD_MESSAGES = {
     "required for IDCC 3090": N_("Choisissez l'annexe (I à VI) de l'IDCC 3090."),
     "at least one unit": N_("Indiquez le nombre de cachets ou d'heures."),
     "not a date of the production": N_("Cette date n'est pas une date du spectacle."),
+    "not a date of it": N_("Cette date n'est pas une date du spectacle."),
+    "same as the kept organisation": N_("Choisissez deux organisations différentes."),
+}
+# Refusals of a whole request (no field named), as the pages say them.
+DETAIL_MESSAGES = {
+    "only a signed contract is settled": N_(
+        "Seul un contrat signé se solde : enregistrez d'abord la signature."
+    ),
+    "a contract is settled after its dates": N_(
+        "Le décompte se fait après la date : marquez d'abord la date « jouée » (onglet Étapes)."
+    ),
+    "the template does not compile": N_(
+        "Le modèle ne peut pas être compilé (erreur de syntaxe Jinja2) : %(detail)s"
+    ),
+    "error(s) in the grid": N_("La grille contient des erreurs ; rien n'a été chargé."),
+    "the grid lacks columns": N_("Colonnes manquantes dans la grille : %(detail)s"),
+    "the grid has no rows": N_("La grille ne contient aucune ligne."),
+    "cannot be merged into itself": N_("Choisissez deux organisations différentes."),
 }
 # Refusals of a whole model (pydantic `model_validator`s): the field they concern, in French.
 MODEL_MESSAGES = {
@@ -136,8 +156,26 @@ def domain_errors(
             }
             continue
         message = FIELD_MESSAGES.get(e.message)
-        errors.setdefault(name, translate(message) if message else e.message)
-    return errors or {"": translate(REFUSED) % {"detail": exc.detail}}
+        if message:
+            errors.setdefault(name, translate(message))
+        else:
+            errors.setdefault(name, known_detail(exc, translate) or e.message)
+    return errors or {"": detail_message(exc, translate)}
+
+
+def known_detail(exc: DomainError, translate: Translate) -> str:
+    """The refusal's detail in the reader's language, when it is one the pages know."""
+    for needle, message in DETAIL_MESSAGES.items():
+        if needle in exc.detail:
+            rest = exc.detail.split(":", 1)[1].strip() if ":" in exc.detail else exc.detail
+            text = translate(message)
+            return text % {"detail": rest} if "%(detail)s" in text else text
+    return ""
+
+
+def detail_message(exc: DomainError, translate: Translate) -> str:
+    """A refusal of the whole request in the reader's language (its detail after a colon)."""
+    return known_detail(exc, translate) or translate(REFUSED) % {"detail": exc.detail}
 
 
 def attempt(
@@ -150,8 +188,13 @@ def attempt(
     extra: Mapping[str, Any] | None = None,
     money_fields: Sequence[str] = (),
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    db: Session | None = None,
 ) -> Attempt[T]:
-    """Parse `form`, validate it with `model`, run `action`; French errors when refused."""
+    """Parse `form`, validate it with `model`, run `action`; French errors when refused.
+
+    With `db`, the action runs in a savepoint: a refusal leaves nothing of it behind, even
+    what the service had flushed before refusing.
+    """
     _ = speaker(request).gettext
     values = parse(fields, form)
     for name in money_fields:
@@ -165,7 +208,10 @@ def attempt(
     except ValidationError as exc:
         return Attempt(None, shown, model_errors(exc, _))
     try:
-        return Attempt(action(data), shown)
+        if db is None:
+            return Attempt(action(data), shown)
+        with db.begin_nested():
+            return Attempt(action(data), shown)
     except (Forbidden, NotFound):
         raise
     except DomainError as exc:
@@ -186,4 +232,18 @@ def date_frame(db: Session, request: Request, date_id: str, tab: str) -> dict[st
         "tabs": [(key, label, f"/dates/{date_id}/{key}") for key, label in TABS],
         "tab": tab,
         "stage_label": _(STAGES.get(tour_date.stage, tour_date.stage)),
+    }
+
+
+def office_section(request: Request, date_id: str, *, staff: bool) -> dict[str, Any]:
+    """The date page's links to its office tabs (members see stages and compliance only)."""
+    _ = speaker(request).gettext
+    return {
+        "title": _("Bureau de production"),
+        "empty": "",
+        "entries": [
+            (_(label), f"/dates/{date_id}/{key}")
+            for key, label in TABS
+            if staff or key in ("etapes", "conformite")
+        ],
     }

@@ -67,6 +67,7 @@ DUTY_TABS = {
     "dpae": "equipe",
     "aem": "equipe",
     "conges-spectacles": "equipe",
+    "decompte": "decompte",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from node.api.deps import Db
+from node.api.deps import AppSettings, Db
 from node.models import Organisation
 from node.services import organisations as service
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
@@ -13,6 +13,7 @@ from node.web.editing import form_page, posted_version, submit
 from node.web.forms import Field, values_of
 from node.web.i18n import N_
 from node.web.lists import csv_response, csv_url, filters_of, notice, offset_of, page_links
+from node.web.office_organisations import hint_context
 from node.web.templating import render, speaker
 from schemas.organisations import (
     ContactCreate,
@@ -161,7 +162,9 @@ def create_organisation(request: Request, form: Posted, db: Db, viewer: StaffVie
 
 
 @router.get("/organisations/{org_id}")
-def organisation_page(org_id: str, request: Request, db: Db, viewer: CurrentViewer) -> Response:
+def organisation_page(
+    org_id: str, request: Request, db: Db, settings: AppSettings, viewer: CurrentViewer
+) -> Response:
     org = service.get_organisation(db, organisation_id=org_id)
     contacts, _n = service.list_contacts(db, organisation_id=org_id, limit=500)
     _ = speaker(request).gettext
@@ -197,7 +200,19 @@ def organisation_page(org_id: str, request: Request, db: Db, viewer: CurrentView
                     if viewer.is_staff
                     else "",
                     "add_label": _("Ajouter un contact"),
-                }
+                },
+                {
+                    "title": _("Bureau de production"),
+                    "empty": "",
+                    "entries": [
+                        (_("Historique des échanges"), f"/organisations/{org_id}/echanges"),
+                        *(
+                            [(_("Chercher les fiches en double"), "/bureau/doublons")]
+                            if viewer.is_staff
+                            else []
+                        ),
+                    ],
+                },
             ],
             "back_url": "/organisations",
             "back_label": _("Organisations & contacts"),
@@ -205,6 +220,7 @@ def organisation_page(org_id: str, request: Request, db: Db, viewer: CurrentView
             "delete_url": f"/organisations/{org_id}/supprimer" if viewer.is_staff else "",
             "version": org.version,
             "notice": notice(request),
+            **hint_context(db, settings, org),
         },
     )
 

@@ -195,6 +195,30 @@ def production_page(
                     else "",
                     "add_label": _("Ajouter une date"),
                 },
+                {
+                    "title": _("Bureau de production"),
+                    "empty": "",
+                    "entries": [
+                        (
+                            _("Prospection du spectacle"),
+                            f"/productions/{production.id}/prospection",
+                        ),
+                        *(
+                            [
+                                (
+                                    _("Budget de la tournée"),
+                                    f"/productions/{production.id}/budget",
+                                ),
+                                (
+                                    _("Export des engagements pour la paie (CSV)"),
+                                    f"/bureau/paie.csv?production={production.id}",
+                                ),
+                            ]
+                            if viewer.is_staff
+                            else []
+                        ),
+                    ],
+                },
             ],
             "back_url": "/productions",
             "back_label": _("Productions"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 
 from conftest import NodeHarness
@@ -49,3 +50,13 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+def submit(
+    client: TestClient, page: str, action: str, data: dict[str, str], code: int = 303
+) -> httpx.Response:
+    """Open `page`, post its form to `action` with the page's CSRF token, check the status."""
+    token = csrf_of(client.get(page).text)
+    response = client.post(action, data={"csrf_token": token, **data}, follow_redirects=False)
+    assert response.status_code == code, response.text
+    return response
