@@ -9,7 +9,7 @@ ARCHIPEL_TEST_POSTGRES_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/
 export ARCHIPEL_TEST_POSTGRES_URL
 
 .PHONY: run test check lint types format install dev-install clean demo messages screenshots fuzz
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick reliability
 
 $(BIN)/archipel: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,18 @@ test: dev-install
 # Schema fuzzing of the local API with many more cases than the test suite runs.
 fuzz: dev-install
 	ARCHIPEL_FUZZ_EXAMPLES=200 $(BIN)/pytest -q tests/node/test_api_fuzz.py
+
+# The standing adversarial suite in full (docs/reliability.md): 50 kill -9 cycles during sync,
+# more fuzzing cases; figures printed and written to var/reliability/results.json.
+RELIABILITY_TESTS := tests/e2e tests/node/test_api_fuzz.py tests/node/test_logins.py \
+  tests/node/test_storage_faults.py tests/node/test_backup.py tests/federation/test_slow_peers.py \
+  tests/federation/test_apply_faults.py tests/federation/test_sync_robustness.py \
+  tests/federation/test_server.py tests/federation/test_relay.py tests/federation/test_keys.py
+reliability: dev-install
+	ARCHIPEL_RELIABILITY_CYCLES=$${ARCHIPEL_RELIABILITY_CYCLES:-50} \
+	  ARCHIPEL_FUZZ_EXAMPLES=$${ARCHIPEL_FUZZ_EXAMPLES:-50} \
+	  ARCHIPEL_RELIABILITY_RESULTS=var/reliability/results.json \
+	  PYTHONPATH=. $(BIN)/pytest -q -p tests.reliability $(RELIABILITY_TESTS)
 
 lint: dev-install
 	$(BIN)/ruff check .

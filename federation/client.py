@@ -19,6 +19,8 @@ from schemas.federation import IdentityDocument
 __all__ = ["FederationClient", "RemoteError", "Unreachable", "make_http_client"]
 
 log = logging.getLogger(__name__)
+# A whole answer may take this many times `request_timeout`; each read waits at most one.
+DEADLINE_FACTOR = 3
 
 
 class Unreachable(FederationError):
@@ -92,12 +94,9 @@ class FederationClient:
         if content is not None:
             headers["Content-Type"] = "application/json"
         auth = SigningAuth(pair or self._signer(), clock=self._clock)
-        try:
-            response = self._http.request(
-                method, url, content=content, params=params, headers=headers, auth=auth
-            )
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
+        response = self._send(
+            method, url, content=content, params=params, headers=headers, auth=auth
+        )
         verify_response(
             status=response.status_code,
             headers=response.headers,
@@ -111,6 +110,29 @@ class FederationClient:
         if response.status_code >= 400:
             raise _remote_error(method, url, response)
         return response
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """The answer, read completely within a deadline: a peer that trickles bytes (each
+        read within the timeout) cannot hold a pull, and the peers waiting after it, forever."""
+        budget = self._config.request_timeout * DEADLINE_FACTOR
+        deadline = time.monotonic() + budget
+        try:
+            with self._http.stream(method, url, **kwargs) as streamed:
+                if streamed.is_stream_consumed:
+                    return streamed  # already read (an in-memory transport)
+                chunks = []
+                for chunk in streamed.iter_raw():
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise Unreachable(f"{method} {url}: the answer took more than {budget:g} s")
+                return httpx.Response(
+                    streamed.status_code,
+                    headers=streamed.headers,
+                    content=b"".join(chunks),
+                    request=streamed.request,
+                )
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"{method} {url}: {exc.__class__.__name__}: {exc}") from exc
 
     def fetch_identity(self, url: str) -> IdentityDocument:
         """`GET {url}/federation/node`, unsigned: what an admin checks before pinning a peer."""

@@ -1,7 +1,10 @@
 """Background federation work: a database-backed loop with `run_once()`; APScheduler only ticks it.
 
 Per peer, `fed_peers.failures` and `next_attempt_at` are the truth: a failed pull backs off
-exponentially (capped), a success or a notify from the peer makes it due again.
+exponentially (capped), a success or a notify from the peer makes it due again. Peers are
+isolated from each other: each is pulled in its own job and notified in its own thread, so a
+peer that accepts connections and never answers holds up only its own pull and notify (until
+the request times out), never another peer's.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.config import FederationConfig
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 HOUSEKEEPING_JOB = "federation-housekeeping"
 LEADER_JOB = "federation-leader"
 WATCH_JOB = "federation-watch"
+MESSAGES_JOB = "federation-messages"
+PERIODIC_JOB = "federation-periodic"
 PULL_JOB_PREFIX = "federation-pull-"
 WATCH_SECONDS = 0.5
 
@@ -45,10 +51,14 @@ class SyncScheduler:
         sync: SyncEngine,
         housekeeping: Callable[[], None],
         notify: Callable[[str], None],
+        messages: Callable[[], None] | None = None,
+        periodic: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self._config = config
+        self._messages = messages
+        self._periodic = periodic
         self._sessions = session_factory
         self._sync = sync
         self._housekeeping = housekeeping
@@ -61,6 +71,10 @@ class SyncScheduler:
         self._leadership: Leadership | None = None
         self._leading = False
         self._notified_head = 0
+        # Peers with a pull or a notify in flight (another waits rather than piles up).
+        self._pulling: set[str] = set()
+        self._notifying: set[str] = set()
+        self._notify_again: set[str] = set()
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -88,18 +102,23 @@ class SyncScheduler:
             # We now hold more of the network: tell our other peers, so a change crosses a
             # line of relays in seconds rather than one sync interval per hop.
             self.log_grew()
-        with self._sessions() as session, session.begin():
-            peer = session.get(FedPeer, peer_slug)
-            if peer is not None:
-                if report.ok:
-                    peer.failures = 0
-                    # A notify that arrived while we pulled asks for another pull: keep it.
-                    if peer.next_attempt_at is None or peer.next_attempt_at <= started:
-                        peer.next_attempt_at = None
-                else:
-                    peer.failures += 1
-                    delay = self.backoff(peer.failures)
-                    peer.next_attempt_at = self._now() + timedelta(seconds=delay)
+        try:
+            with self._sessions() as session, session.begin():
+                peer = session.get(FedPeer, peer_slug)
+                if peer is not None:
+                    if report.ok:
+                        peer.failures = 0
+                        # A notify that arrived while we pulled asks for another pull: keep it.
+                        if peer.next_attempt_at is None or peer.next_attempt_at <= started:
+                            peer.next_attempt_at = None
+                    else:
+                        peer.failures += 1
+                        delay = self.backoff(peer.failures)
+                        peer.next_attempt_at = self._now() + timedelta(seconds=delay)
+        except SQLAlchemyError as exc:
+            # A locked or full database refuses this bookkeeping too; the peer is simply
+            # pulled again at its next tick.
+            log.warning("could not schedule the next pull of %s: %s", peer_slug, exc)
         return report
 
     def backoff(self, failures: int) -> float:
@@ -108,14 +127,23 @@ class SyncScheduler:
         return float(base) * (1 - self._config.sync_jitter * self._rng.random())
 
     def pull_if_due(self, peer_slug: str) -> SyncReport | None:
-        """The periodic job of one peer: pull unless it is removed or backing off."""
+        """The periodic job of one peer: pull unless it is removed, backing off, or already
+        being pulled."""
         with self._sessions() as session:
             peer = session.get(FedPeer, peer_slug)
             if peer is None or peer.state != "active":
                 return None
             if peer.next_attempt_at is not None and peer.next_attempt_at > self._now():
                 return None
-        return self.pull(peer_slug)
+        with self._lock:
+            if peer_slug in self._pulling:
+                return None
+            self._pulling.add(peer_slug)
+        try:
+            return self.pull(peer_slug)
+        finally:
+            with self._lock:
+                self._pulling.discard(peer_slug)
 
     def trigger_now(self, peer_slug: str) -> None:
         """Make a peer due at once (it notified us, so it is up: forget its backoff)."""
@@ -125,6 +153,9 @@ class SyncScheduler:
                 return
             # "Due now" in the database: whichever process leads pulls it at its next watch.
             peer.next_attempt_at = self._now()
+        with self._lock:
+            if peer_slug in self._pulling:
+                return  # the pull in flight keeps the mark; the watch pulls again after it
         aps = self._aps if self._leading else None
         if aps is not None and aps.running:
             job = aps.get_job(_job_id(peer_slug))
@@ -149,15 +180,34 @@ class SyncScheduler:
             self._timer.start()
 
     def flush_notifications(self) -> None:
-        """Send a notify to every active peer now; failures are fine, they will pull later."""
+        """Notify every active peer now, each in its own thread, so a peer that never answers
+        delays nobody else; failures are fine, they will pull later."""
         with self._lock:
             self._timer = None
         self._notified_head = self._own_head()
         for slug in self._active_peers():
+            with self._lock:
+                if slug in self._notifying:
+                    # One notify at a time per peer: a hung one is not joined by more.
+                    self._notify_again.add(slug)
+                    continue
+                self._notifying.add(slug)
+            threading.Thread(
+                target=self._notify_until_current, args=(slug,), name=f"notify-{slug}", daemon=True
+            ).start()
+
+    def _notify_until_current(self, slug: str) -> None:
+        """Notify `slug`, again if the log grew while the notify was in flight."""
+        while True:
             try:
                 self._notify(slug)
             except FederationError as exc:
                 log.info("notify to %s failed (it will pull later): %s", slug, exc)
+            with self._lock:
+                if slug not in self._notify_again:
+                    self._notifying.discard(slug)
+                    return
+                self._notify_again.discard(slug)
 
     # -- APScheduler ------------------------------------------------------------------------
 
@@ -231,6 +281,18 @@ class SyncScheduler:
                 max_instances=1,
                 coalesce=True,
             )
+            # Their own jobs: a peer slow to take a message never delays pulls or notifies,
+            # and the node's own tasks (a webhook that hangs) never delay messages.
+            for job_id, work in ((MESSAGES_JOB, self._messages), (PERIODIC_JOB, self._periodic)):
+                if work is not None:
+                    aps.add_job(
+                        work,
+                        "interval",
+                        seconds=WATCH_SECONDS,
+                        id=job_id,
+                        max_instances=1,
+                        coalesce=True,
+                    )
             self.reconcile_jobs()
             # Announce ourselves, so peers backing off from our downtime pull us at once.
             threading.Thread(target=self.flush_notifications, daemon=True).start()
@@ -244,7 +306,8 @@ class SyncScheduler:
     def _tick_watch(self) -> None:
         """Leader only: notify peers when the own log grew (written by any process), and
         pull peers another process marked due (a notify it received), and start pulling
-        peers another process (the CLI) added."""
+        peers another process (the CLI) added. Pulls run in each peer's own job, never here:
+        a peer that does not answer must not hold up the others."""
         self.reconcile_jobs()
         head = self._own_head()
         if head > self._notified_head:
@@ -258,8 +321,13 @@ class SyncScheduler:
                     FedPeer.next_attempt_at <= now,
                 )
             ).all()
+        aps = self._aps
         for slug in due:
-            self.pull(slug)
+            job = aps.get_job(_job_id(slug)) if aps is not None else None
+            with self._lock:
+                busy = slug in self._pulling
+            if job is not None and not busy:
+                job.modify(next_run_time=datetime.now(UTC))
 
     def _own_head(self) -> int:
         with self._sessions() as session:

@@ -87,7 +87,7 @@ class SyncEngine:
         except SQLAlchemyError as exc:
             # Whatever the database refused rolled back; the peer backs off and is retried.
             log.exception("applying a page from %s failed", peer_slug)
-            report.error = f"{APPLY_FAILED}: {exc.__class__.__name__}"
+            report.error = f"{APPLY_FAILED}: {_db_error(exc)}"
         if report.purged:
             self._after_purge()
         self._record(peer_slug, report)
@@ -125,7 +125,7 @@ class SyncEngine:
             except SQLAlchemyError as exc:
                 log.exception("applying a page of %s from %s failed", head.origin, peer_slug)
                 if report.error is None:
-                    report.error = f"{APPLY_FAILED}: {exc.__class__.__name__} ({head.origin})"
+                    report.error = f"{APPLY_FAILED}: {_db_error(exc)} ({head.origin})"
 
     def _pull_origin(
         self, peer_slug: str, url: str, origin: str, remote_seq: int, report: SyncReport
@@ -244,14 +244,27 @@ class SyncEngine:
                 cursor.remote_seq, cursor.updated_at = head.seq, self._now()
 
     def _record(self, peer_slug: str, report: SyncReport) -> None:
-        with self._sessions() as session, session.begin():
-            peer = session.get(FedPeer, peer_slug)
-            if peer is None:
-                return
-            if report.ok:
-                peer.last_success_at = self._now()
-            else:
-                peer.last_error, peer.last_error_at = report.error, self._now()
+        try:
+            with self._sessions() as session, session.begin():
+                peer = session.get(FedPeer, peer_slug)
+                if peer is None:
+                    return
+                if report.ok:
+                    peer.last_success_at = self._now()
+                else:
+                    peer.last_error, peer.last_error_at = report.error, self._now()
+        except SQLAlchemyError as exc:
+            # The database that just refused the page may refuse this too (still locked,
+            # still full): the outcome is in the report and the log, the pull is not lost.
+            log.warning("could not record the pull of %s: %s", peer_slug, _db_error(exc))
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
+
+
+def _db_error(exc: SQLAlchemyError) -> str:
+    """The error's class and the driver's first line (`database or disk is full`): what an
+    operator reads in the peer's status."""
+    orig = getattr(exc, "orig", None)
+    detail = str(orig).splitlines()[0][:120] if orig is not None and str(orig) else ""
+    return f"{exc.__class__.__name__}: {detail}" if detail else exc.__class__.__name__

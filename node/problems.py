@@ -6,7 +6,8 @@
     │   └── VersionConflict 409 someone else changed the record since you read it
     ├── PreconditionRequired 428 an update without `If-Match` or `version`
     ├── Unauthenticated    401
-    └── Forbidden          403
+    ├── Forbidden          403
+    └── TooManyRequests    429  with the seconds to wait (`Retry-After`)
 
 Services raise these and never import FastAPI; `install_handlers` maps them to responses.
 """
@@ -19,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.common import FieldError
@@ -77,6 +78,37 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+# What the database says when it cannot take a write now: (status, title, reason, detail).
+# SQLite words it in the message; PostgreSQL in the SQLSTATE (53100 disk full, 53200 out of
+# memory, 55P03 lock not available, 57014 statement timeout).
+DISK_FULL = (507, "Insufficient Storage", "disk_full", "the node's disk is full")
+BUSY = (503, "Service Unavailable", "database_busy", "the database is busy")
+RETRY_AFTER_BUSY = "2"
+
+
+def database_trouble(exc: BaseException) -> tuple[int, str, str, str] | None:
+    """The problem to answer when `exc` says the database cannot take a write for now (a full
+    disk, a lock held too long); None for anything else."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    message = str(exc.orig).lower()
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in {"53100", "53200"} or "disk is full" in message or "disk full" in message:
+        return DISK_FULL
+    if sqlstate in {"55P03", "57014"} or "database is locked" in message or "is busy" in message:
+        return BUSY
+    return None
+
+
 def problem_response(
     status: int,
     title: str,
@@ -116,6 +148,8 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem_response(
             exc.status,
             exc.title,
@@ -145,6 +179,20 @@ def install_handlers(app: FastAPI) -> None:
         # database cannot store (a number beyond 64 bits, a year beyond 9999): the client's
         # fault. Any other database error is ours: logged, and a plain 500.
         cause = exc.orig if isinstance(exc, StatementError) else exc
+        trouble = database_trouble(exc)
+        if trouble is not None:
+            # Not a bug: the transaction rolled back whole, and the same request will work
+            # once the condition clears. Say so, rather than a bare 500.
+            status, title, reason, detail = trouble
+            log.warning("database refused a request to %s: %s", request.url.path, cause)
+            return problem_response(
+                status,
+                title,
+                f"{detail}; nothing was saved, try again later",
+                instance=request.url.path,
+                headers={"Retry-After": RETRY_AFTER_BUSY} if status == 503 else None,
+                reason=reason,
+            )
         if isinstance(exc, DataError) or isinstance(cause, OverflowError | ValueError):
             log.info("value refused by the database on %s: %s", request.url.path, cause)
             return problem_response(

@@ -89,6 +89,17 @@ class SecuritySection(BaseModel):
     max_body_bytes: int = Field(
         2_000_000, ge=1024, description="Largest request body the local API accepts."
     )
+    login_max_failures: int = Field(
+        5,
+        ge=0,
+        description=(
+            "Failed logins of one account from one address, within `login_window`, after "
+            "which logging in from there is refused (429) until the oldest expires. 0: no limit."
+        ),
+    )
+    login_window: float = Field(
+        900.0, gt=0, description="Seconds a failed login counts against its account and address."
+    )
 
 
 class FederationSection(BaseModel):

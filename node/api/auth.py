@@ -4,18 +4,43 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from node.api.deps import SESSION_COOKIE, AppSettings, CurrentActor, Db
+from node.api.deps import (
+    SESSION_COOKIE,
+    AppSettings,
+    CurrentActor,
+    Db,
+    Sessions,
+    client_address,
+)
 from node.problems import DomainError, Unauthenticated
-from node.services import accounts
+from node.services import accounts, logins
+from node.settings import Settings
 from schemas.accounts import LoginRequest, LoginResult, Me, PasswordChange
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
-@router.post("/auth/login", response_model=LoginResult)
-def login(data: LoginRequest, db: Db, settings: AppSettings, response: Response) -> LoginResult:
-    account = accounts.authenticate(db, username=data.username, password=data.password)
-    opened = accounts.open_session(db, account=account, days=settings.security.session_days)
+@router.post(
+    "/auth/login",
+    response_model=LoginResult,
+    responses={429: {"description": "Too many failed logins from this address; see Retry-After"}},
+)
+def login(
+    request: Request,
+    data: LoginRequest,
+    sessions: Sessions,
+    settings: AppSettings,
+    response: Response,
+) -> LoginResult:
+    done = logins.log_in(
+        sessions,
+        username=data.username,
+        password=data.password,
+        address=client_address(request),
+        limit=login_limit(settings),
+        days=settings.security.session_days,
+    )
+    account, opened = done.account, done.opened
     response.set_cookie(
         SESSION_COOKIE,
         opened.token,
@@ -31,6 +56,13 @@ def login(data: LoginRequest, db: Db, settings: AppSettings, response: Response)
         csrf_token=opened.csrf_token,
         expires_at=opened.expires_at,
         must_change_password=account.must_change_password,
+    )
+
+
+def login_limit(settings: Settings) -> logins.LoginLimit:
+    return logins.LoginLimit(
+        max_failures=settings.security.login_max_failures,
+        window=settings.security.login_window,
     )
 
 

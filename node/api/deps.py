@@ -30,7 +30,19 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    """The session factory, for the few routes that commit in steps of their own (login)."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    return factory
+
+
+def client_address(request: Request) -> str:
+    """The caller's IP address (the proxy's `X-Forwarded-For` when the proxy is trusted)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 Db = Annotated[Session, Depends(get_db)]
+Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from node.api.deps import SESSION_COOKIE, AppSettings, Db
-from node.problems import Unauthenticated
-from node.services import accounts
+from node.api.auth import login_limit
+from node.api.deps import SESSION_COOKIE, AppSettings, Db, Sessions, client_address
+from node.problems import TooManyRequests, Unauthenticated
+from node.services import accounts, logins
 from node.web.deps import (
     CurrentViewer,
     MaybeViewer,
@@ -41,18 +42,32 @@ def login_form(request: Request, viewer: MaybeViewer) -> Response:
 
 
 @router.post("/connexion")
-def login(request: Request, form: Posted, db: Db, settings: AppSettings) -> Response:
+def login(request: Request, form: Posted, sessions: Sessions, settings: AppSettings) -> Response:
     check_csrf(form, request.cookies.get(ANON_CSRF_COOKIE, ""))
     _ = speaker(request).gettext
     try:
-        account = accounts.authenticate(
-            db, username=str(form.get("username", "")), password=str(form.get("password", ""))
+        done = logins.log_in(
+            sessions,
+            username=str(form.get("username", "")),
+            password=str(form.get("password", "")),
+            address=client_address(request),
+            limit=login_limit(settings),
+            days=settings.security.session_days,
         )
     except Unauthenticated:
         return _login_page(
             request, error=_("Identifiant inconnu ou mot de passe incorrect."), status=401
         )
-    opened = accounts.open_session(db, account=account, days=settings.security.session_days)
+    except TooManyRequests as exc:
+        page = _login_page(
+            request,
+            error=_("Trop de tentatives échouées : réessayez dans %(n)s secondes.")
+            % {"n": exc.retry_after},
+            status=429,
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    account, opened = done.account, done.opened
     target = (
         "/bienvenue" if account.must_change_password else safe_next(str(form.get("suivant", "")))
     )
