@@ -174,10 +174,13 @@ def deliver_outbox_once(
             .limit(batch)
         ).all()
     delivered = 0
+    unreachable: set[str] = set()
     for outbox_id in ids:
         with factory() as session:
             row = session.get(FedOutbox, outbox_id)
-            if row is None or row.delivered_at is not None:
+            if row is None or row.delivered_at is not None or row.recipient in unreachable:
+                # A recipient that just failed is not tried again in this run: one peer that
+                # is down costs one timeout per run, not one per message queued for it.
                 continue
             peer = session.get(FedPeer, row.recipient)
             message = InboxMessage.model_validate(json.loads(row.body))
@@ -199,6 +202,7 @@ def deliver_outbox_once(
                 row.delivered_at, row.last_error = now, None
                 delivered += 1
             else:
+                unreachable.add(row.recipient)
                 row.last_error = error
                 row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts))
     return delivered

@@ -81,6 +81,7 @@ class Registry:
         self._kinds: dict[str, RecordKind] = {}
         self._handlers: dict[str, MessageHandler] = {}
         self._after_purge: list[AfterPurgeHook] = []
+        self._periodic: list[Callable[[], None]] = []
 
     def register(self, kind: RecordKind) -> None:
         """Share records of `kind.kind`: received entries of that kind go to `kind`."""
@@ -115,3 +116,12 @@ class Registry:
     def after_purge_hooks(self) -> list[AfterPurgeHook]:
         """The hooks registered with `register_after_purge`, in order."""
         return list(self._after_purge)
+
+    def register_periodic(self, task: Callable[[], None]) -> None:
+        """Run `task` with the message exchange (leader only, about twice a second); it must
+        return quickly when it has nothing to do."""
+        self._periodic.append(task)
+
+    def periodic_tasks(self) -> list[Callable[[], None]]:
+        """The tasks registered with `register_periodic`, in order."""
+        return list(self._periodic)

@@ -77,6 +77,8 @@ class Federation:
             sync=self.sync,
             housekeeping=self.housekeeping,
             notify=self.notify_peer,
+            messages=self.exchange_messages,
+            periodic=self.run_periodic_tasks,
             clock=clock,
         )
         self.server = FederationServer(
@@ -206,6 +208,25 @@ class Federation:
             self._sessions, deliver=self._deliver, now=self._now(), backoff=self.scheduler.backoff
         )
         self.nonces.purge_expired(self._clock())
+
+    def exchange_messages(self) -> None:
+        """Handle waiting inbox messages and deliver due outbox messages: the scheduler's
+        leader calls it about twice a second, so a message crosses in about a second rather
+        than one sync interval."""
+        with self._sessions() as session, session.begin():
+            self.process_inbox_once(session)
+        deliver_outbox_once(
+            self._sessions, deliver=self._deliver, now=self._now(), backoff=self.scheduler.backoff
+        )
+
+    def run_periodic_tasks(self) -> None:
+        """The node's periodic tasks (its webhook), in their own job: a slow one never delays
+        the exchange of messages."""
+        for task in self.registry.periodic_tasks():
+            try:
+                task()
+            except Exception:  # one task's failure must not stop the exchange
+                log.warning("periodic task %r failed", task, exc_info=True)
 
     def after_purge(self) -> None:
         """Scrub what a committed purge left: the node's hooks (search index), then SQLite's

@@ -26,6 +26,8 @@ from node.api import (
     daysheets,
     engagements,
     hints,
+    hosting,
+    loans,
     members,
     network,
     office,
@@ -61,6 +63,8 @@ ROUTERS = (
     daysheets.public_router,
     compliance.router,
     hints.router,
+    loans.router,
+    hosting.router,
 )
 
 
@@ -137,6 +141,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = wiring.sessions
     app.state.federation = federation
+    app.state.exchange = wiring.exchange
     install_handlers(app)
     app.add_middleware(NulGuard)
     app.add_middleware(BodyLimit, limit=settings.security.max_body_bytes)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.config import FederationConfig
+from federation.models import FedPeer
 from federation.registry import Registry
 from federation.service import Federation
 from node import __version__
@@ -20,8 +22,19 @@ from node.replica import fulltext
 from node.replica.appliers import all_kinds
 from node.replica.hints import ContactHintKind
 from node.replica.publisher import NodePublisher
+from node.services import hosting, loans, webhooks
 from node.services.common import PUBLISHER_KEY
+from node.services.loans import Exchange
 from node.settings import Settings
+from schemas.federation import InboxMessage
+from schemas.hosting import KIND_HOSTING_OFFER, KIND_HOSTING_REPLY
+from schemas.loans import KIND_LOAN_ACTION, KIND_LOAN_REQUEST, KIND_LOAN_STATE
+
+
+class Handle(Protocol):
+    def __call__(
+        self, session: Session, exchange: Exchange, *, sender: str, body: dict[str, Any]
+    ) -> None: ...
 
 
 def federation_config(settings: Settings) -> FederationConfig:
@@ -51,6 +64,40 @@ class Wiring:
     federation: Federation
     sessions: sessionmaker[Session]
     """Sessions of the bureau's services: their shared changes reach the log."""
+    exchange: Exchange
+    """What the loan and hosting services send through."""
+
+
+def active_peers(session: Session) -> Sequence[str]:
+    return session.scalars(select(FedPeer.slug).where(FedPeer.state == "active")).all()
+
+
+def _handler(
+    publisher: NodePublisher, exchange: Exchange, handle: Handle
+) -> Callable[[Session, InboxMessage], None]:
+    """An inbox handler whose shared changes (a resource's busy periods) reach the log."""
+
+    def run(session: Session, message: InboxMessage) -> None:
+        session.info[PUBLISHER_KEY] = publisher
+        try:
+            handle(session, exchange, sender=message.sender, body=message.body)
+        finally:
+            session.info.pop(PUBLISHER_KEY, None)
+
+    return run
+
+
+def register_exchanges(registry: Registry, publisher: NodePublisher, exchange: Exchange) -> None:
+    """The cross-bureau messages this node handles."""
+    handlers: dict[str, Handle] = {
+        KIND_LOAN_REQUEST: loans.handle_request,
+        KIND_LOAN_ACTION: loans.handle_action,
+        KIND_LOAN_STATE: loans.handle_state,
+        KIND_HOSTING_OFFER: hosting.handle_offer,
+        KIND_HOSTING_REPLY: hosting.handle_reply,
+    }
+    for kind, handle in handlers.items():
+        registry.register_message_handler(kind, _handler(publisher, exchange, handle))
 
 
 def wire(
@@ -82,4 +129,25 @@ def wire(
     )
     sessions = sessionmaker(bind=engine, expire_on_commit=False, info={PUBLISHER_KEY: publisher})
     publisher.watch(sessions)
-    return Wiring(federation=federation, sessions=sessions)
+    exchange = Exchange(
+        own=settings.node.slug,
+        messenger=federation,
+        peers=active_peers,
+        webhook=bool(settings.webhook.url),
+    )
+    register_exchanges(registry, publisher, exchange)
+    if settings.webhook.url:
+        hook = settings.webhook
+
+        def post_webhook_events() -> None:
+            webhooks.deliver_once(
+                sessions,
+                url=hook.url,
+                secret=hook.secret,
+                timeout=hook.timeout,
+                sender=settings.node.slug,
+                transport=transport,
+            )
+
+        registry.register_periodic(post_webhook_events)
+    return Wiring(federation=federation, sessions=sessions, exchange=exchange)

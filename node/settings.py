@@ -36,6 +36,14 @@ class NodeSection(BaseModel):
     slug: str = Field("bureau", description="Short unique name of the bureau (e.g. `lyon`).")
     name: str = Field("Bureau Archipel", description="Human name (e.g. `Bureau de Lyon`).")
     territory: str = Field("", description="Territory the bureau covers (e.g. a region).")
+    host_area: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Where the bureau hosts touring productions: département numbers or postal-code "
+            "prefixes (`38`, `73`) and city names (`Grenoble`). A network date there shows in "
+            '"Dates qui viennent chez nous".'
+        ),
+    )
     url: str = Field(
         "http://127.0.0.1:8000",
         description="Public base URL other bureaus use to reach this node.",
@@ -128,6 +136,26 @@ class FederationSection(BaseModel):
     )
 
 
+class WebhookSection(BaseModel):
+    """An optional URL of another tool that receives the bureau's loan and hosting events."""
+
+    url: str = Field("", description="Where events are POSTed (JSON). Empty: no webhook.")
+    secret: str = Field(
+        "",
+        description=(
+            "Shared secret: each POST carries `X-Archipel-Signature: sha256=<HMAC of the body>`."
+        ),
+    )
+    timeout: float = Field(5.0, gt=0, le=60, description="Seconds to wait for the webhook.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("the webhook URL must start with http:// or https://")
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting of a node. See docs/configuration.md for each one."""
 
@@ -143,6 +171,7 @@ class Settings(BaseSettings):
     server: ServerSection = Field(default_factory=ServerSection)
     security: SecuritySection = Field(default_factory=SecuritySection)
     federation: FederationSection = Field(default_factory=FederationSection)
+    webhook: WebhookSection = Field(default_factory=WebhookSection)
 
     @classmethod
     def settings_customise_sources(
@@ -184,7 +213,7 @@ def load_settings(home: Path, **overrides: Any) -> Settings:
     from_file = read_settings_file(home)
     env_only = Settings()
     merged: dict[str, Any] = {}
-    for section in ("node", "database", "server", "security", "federation"):
+    for section in ("node", "database", "server", "security", "federation", "webhook"):
         values = dict(from_file.get(section, {}))
         env_section = getattr(env_only, section)
         for key in env_section.model_fields_set:

@@ -48,8 +48,9 @@ class PayBasis(StrEnum):
     hours = "heures"
 
 
-class EngagementCreate(StrictModel):
-    member_id: str = Field(min_length=1, max_length=32)
+class EngagementTerms(StrictModel):
+    """What a member is engaged for: role, profession, convention, pay and days."""
+
     role: str = Field("", max_length=120, examples=["Régie son"])
     profession: str = Field(
         min_length=1,
@@ -68,7 +69,7 @@ class EngagementCreate(StrictModel):
     notes: str = Field("", max_length=5000)
 
     @model_validator(mode="after")
-    def _units(self) -> EngagementCreate:
+    def _units(self) -> EngagementTerms:
         if self.pay_basis == PayBasis.cachet and self.cachets < 1:
             raise ValueError("a contract paid by cachet needs at least one cachet")
         if self.pay_basis == PayBasis.hours and self.hours <= 0:
@@ -78,6 +79,10 @@ class EngagementCreate(StrictModel):
         if self.convention == Convention.idcc_1285 and self.annexe != Annexe.none:
             raise ValueError("IDCC 1285 has no annexe")
         return self
+
+
+class EngagementCreate(EngagementTerms):
+    member_id: str = Field(min_length=1, max_length=32)
 
 
 class EngagementUpdate(StrictModel):
@@ -141,6 +146,9 @@ class EngagementPublic(BaseModel):
     production_id: str
     member_id: str
     member_name: str
+    host_bureau: str = Field(
+        "", description="The bureau that proposed this member for the date (hosting), if any."
+    )
     role: str
     profession: str
     category: Category

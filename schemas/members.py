@@ -20,6 +20,12 @@ from schemas.common import StrictModel, Visibility
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
+PROPOSALS_HELP = (
+    "The member accepts that the bureau proposes them to other bureaus (hosting a touring "
+    "production), on days they are available."
+)
+
+
 class Availability(StrictModel):
     """A period when a member is available; `end` empty means open-ended."""
 
@@ -45,6 +51,7 @@ class MemberFields(StrictModel):
     links: list[HttpUrl] = Field(default_factory=list, max_length=10)
     availability: list[Availability] = Field(default_factory=list, max_length=50)
     visibility: Visibility = Visibility.local
+    network_proposals: bool = Field(False, description=PROPOSALS_HELP)
     email: EmailStr | None = None
     phone: str = Field("", max_length=40)
     address: str = Field("", max_length=1000)
@@ -69,6 +76,7 @@ class MemberUpdate(StrictModel):
     links: list[HttpUrl] | None = Field(None, max_length=10)
     availability: list[Availability] | None = Field(None, max_length=50)
     visibility: Visibility | None = None
+    network_proposals: bool | None = Field(None, description=PROPOSALS_HELP)
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)
     address: str | None = Field(None, max_length=1000)
@@ -97,6 +105,13 @@ class MemberPublic(BaseModel):
     availability: list[Availability]
     visibility: Visibility
     consent_at: datetime | None
+    network_proposals: bool = False
+    network_proposals_at: datetime | None = Field(
+        None, description="When the member accepted network proposals (null while off)."
+    )
+    home_bureau: str = Field(
+        "", description="For a member of another bureau engaged here: that bureau's slug."
+    )
     email: str | None = None
     phone: str | None = None
     address: str | None = None

@@ -7,6 +7,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from schemas.loans import BusyPeriod
+
 T = TypeVar("T")
 
 
@@ -56,6 +58,9 @@ class NetworkResourceItem(BaseModel):
     kind: str
     description: str
     location: str
+    busy: list[BusyPeriod] = Field(
+        default_factory=list, description="Periods it is lent (never to whom), from today on."
+    )
 
 
 class NetworkList(BaseModel, Generic[T]):

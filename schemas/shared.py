@@ -73,6 +73,8 @@ class SharedTourDate(SharedBody):
     timezone: str = "Europe/Paris"
     city: str = ""
     venue_name: str = ""
+    # The venue's postal code: a bureau hosting in that area sees the date come to it.
+    postal_code: str = ""
     status: str = "option"
 
 
@@ -82,11 +84,21 @@ class SharedVenue(SharedBody):
     technical_specs: str = ""
 
 
+class BusyPeriod(BaseModel):
+    """Days a resource is lent (both ends included): the network sees when, never to whom."""
+
+    model_config = ConfigDict(extra="allow")
+
+    start: date
+    end: date
+
+
 class SharedResource(SharedBody):
     name: str
     kind: str = "equipment"
     description: str = ""
     location: str = ""
+    busy: list[BusyPeriod] = Field(default_factory=list)
 
 
 class SharedContactHint(SharedBody):

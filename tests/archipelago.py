@@ -32,6 +32,7 @@ class Bureau:
     federation: Federation
     client: TestClient
     staff: dict[str, str]
+    transport: MultiAppTransport
 
     @property
     def url(self) -> str:
@@ -84,6 +85,7 @@ def make_bureau(
         federation=app.state.federation,
         client=TestClient(app),
         staff={"Authorization": f"Bearer {token}"},
+        transport=transport,
     )
 
 

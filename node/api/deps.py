@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.actors import Actor, Role
 from node.problems import DomainError, Forbidden, Unauthenticated
 from node.services import accounts
+from node.services.loans import Exchange
 from node.settings import Settings
 
 SESSION_COOKIE = "archipel_session"
@@ -102,3 +103,12 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def get_exchange(request: Request) -> Exchange:
+    """What the loan and hosting services send messages through."""
+    exchange: Exchange = request.app.state.exchange
+    return exchange
+
+
+Exchanges = Annotated[Exchange, Depends(get_exchange)]

@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import ValidationError
 
 from node.api.deps import AppSettings, CurrentActor, Db
 from node.services import network as service
 from node.services.origins import known_origins
+from schemas.loans import BusyPeriod
 from schemas.network import (
     DirectoryItem,
     DirectoryPage,
@@ -150,6 +152,7 @@ def resources(
             kind=r.kind,
             description=str(r.body.get("description", "")),
             location=r.location,
+            busy=_busy(r.body.get("busy")),
         )
         for r in rows
     ]
@@ -161,3 +164,14 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def _busy(raw: object) -> list[BusyPeriod]:
+    """The lent periods a resource's owner published (malformed ones are skipped)."""
+    periods = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            periods.append(BusyPeriod.model_validate(item))
+        except ValidationError:
+            continue
+    return periods

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from federation.errors import FederationError
-from node.cli import backup, demo, federation, members, office, setup, tokens
+from node.cli import backup, demo, federation, loans, members, office, setup, tokens
 from node.cli.context import CliState
 from node.problems import DomainError
 
@@ -63,6 +63,8 @@ app.command()(demo.demo)
 app.add_typer(tokens.app, name="token")
 app.add_typer(members.app, name="member")
 app.add_typer(office.app, name="office")
+app.add_typer(loans.app, name="loan")
+app.add_typer(loans.hosting_app, name="hosting")
 app.add_typer(federation.peer_app, name="peer")
 app.add_typer(federation.keys_app, name="keys")
 app.add_typer(federation.directory_app, name="directory")

@@ -11,6 +11,7 @@ from node.models.daysheets import DaySheet, DaySheetLink
 from node.models.engagements import Engagement, PayGridRow
 from node.models.feeds import FeedToken
 from node.models.hints import ContactHint, NetworkContactHint
+from node.models.loans import HostingOffer, Loan, WebhookEvent
 from node.models.members import Member
 from node.models.organisations import Contact, Organisation
 from node.models.productions import Production, TeamMember
@@ -46,7 +47,9 @@ __all__ = [
     "DocumentTemplate",
     "Engagement",
     "FeedToken",
+    "HostingOffer",
     "Interaction",
+    "Loan",
     "LoginSession",
     "Member",
     "NetworkContactHint",
@@ -63,4 +66,5 @@ __all__ = [
     "SaleContract",
     "TeamMember",
     "TourDate",
+    "WebhookEvent",
 ]

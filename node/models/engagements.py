@@ -40,6 +40,9 @@ class Engagement(RecordMixin, Base):
     aem_issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     conges_certificate_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The bureau that proposed this member for a date in its territory (hosting); the
+    # producing bureau stays the employer.
+    host_bureau: Mapped[str] = mapped_column(String(40), default="")
 
 
 class PayGridRow(Base):

@@ -27,6 +27,13 @@ class Member(RecordMixin, Base):
     availability: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     visibility: Mapped[str] = mapped_column(String(10), default="local")
     consent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # "M'accepte pour des propositions du réseau": the bureau may propose them to another
+    # bureau (hosting a touring production). Off until the member says so.
+    network_proposals: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When that consent was given (the audit trail says by whom); null while it is off.
+    network_proposals_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A member of another bureau engaged here (hosting): that bureau's slug; empty for ours.
+    home_bureau: Mapped[str] = mapped_column(String(40), default="")
     # Kept in the bureau: never shared, whatever the visibility.
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")

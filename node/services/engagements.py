@@ -291,6 +291,7 @@ def present(session: Session, rows: Sequence[Engagement]) -> list[EngagementPubl
                 production_id=production.id if production else "",
                 member_id=row.member_id,
                 member_name=members.get(row.member_id, ""),
+                host_bureau=row.host_bureau,
                 role=row.role,
                 profession=row.profession,
                 category=row.category,

@@ -47,6 +47,15 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _apply_proposals(member: Member, accepts: bool) -> None:
+    """Record when a member accepted network proposals (hosting); forget it when withdrawn."""
+    if accepts and not (member.network_proposals and member.network_proposals_at):
+        member.network_proposals_at = datetime.now(UTC)
+    elif not accepts:
+        member.network_proposals_at = None
+    member.network_proposals = accepts
+
+
 def _apply_visibility(member: Member, visibility: str) -> None:
     """Record consent: the date a member chose to let their card leave the bureau."""
     if visibility != member.visibility or member.consent_at is None:
@@ -59,9 +68,11 @@ def create_member(session: Session, *, actor: Actor, data: MemberCreate) -> Memb
         raise Forbidden("only staff can add members")
     values = _normalise(data.model_dump())
     visibility = values.pop("visibility")
+    proposals = bool(values.pop("network_proposals", False))
     member = Member(**values)
     member.visibility = "local"
     _apply_visibility(member, visibility)
+    _apply_proposals(member, proposals)
     member.search_text = _search_text(member)
     session.add(member)
     session.flush()
@@ -137,11 +148,15 @@ def update_member(
         )
     changes = _normalise(changes)
     visibility = changes.pop("visibility", None)
+    proposals = changes.pop("network_proposals", None)
     for key, value in changes.items():
         setattr(member, key, value)
     if visibility is not None:
         _apply_visibility(member, visibility)
         changes["visibility"] = visibility
+    if proposals is not None:
+        _apply_proposals(member, bool(proposals))
+        changes["network_proposals"] = proposals
     member.search_text = _search_text(member)
     member.version += 1
     session.flush()

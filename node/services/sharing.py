@@ -6,13 +6,16 @@ its tombstone is published, so every replica purges it.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.models import Member, Organisation, Production, Resource, TourDate
+from node.models import Loan, Member, Organisation, Production, Resource, TourDate
 from node.services.common import publish
 from schemas import shared
+from schemas.loans import HOLDING_STATES, BusyPeriod
 
 
 def card_body(member: Member) -> dict[str, Any]:
@@ -57,6 +60,7 @@ def tour_date_body(
         timezone=date.timezone,
         city=date.city,
         venue_name=venue.name if venue else "",
+        postal_code=venue.postal_code if venue else "",
         status=date.status,
     ).model_dump(mode="json")
 
@@ -69,7 +73,10 @@ def venue_body(org: Organisation) -> dict[str, Any] | None:
     ).model_dump(mode="json")
 
 
-def resource_body(resource: Resource) -> dict[str, Any] | None:
+def resource_body(
+    resource: Resource, busy: list[BusyPeriod] | None = None
+) -> dict[str, Any] | None:
+    """A lendable resource, with the periods it is lent (never to whom)."""
     if not resource.lendable:
         return None
     return shared.SharedResource(
@@ -77,7 +84,26 @@ def resource_body(resource: Resource) -> dict[str, Any] | None:
         kind=resource.kind,
         description=resource.description,
         location=resource.location,
+        busy=[shared.BusyPeriod(start=p.start, end=p.end) for p in busy or []],
     ).model_dump(mode="json")
+
+
+def busy_periods(
+    session: Session, resource_id: str, *, since: date | None = None
+) -> list[BusyPeriod]:
+    """When an own resource is lent (accepted or picked up), from `since` (today) on."""
+    since = since or datetime.now(UTC).date()
+    rows = session.execute(
+        select(Loan.starts_on, Loan.ends_on)
+        .where(
+            Loan.role == "owner",
+            Loan.resource_id == resource_id,
+            Loan.state.in_([s.value for s in HOLDING_STATES]),
+            Loan.ends_on >= since,
+        )
+        .order_by(Loan.starts_on)
+    ).all()
+    return [BusyPeriod(start=start, end=end) for start, end in rows]
 
 
 def contact_hint_body(org: Organisation, person: str) -> dict[str, Any]:
@@ -95,7 +121,12 @@ def share_contact_hint(
 
 
 def share_member(session: Session, member: Member, *, deleted: bool = False) -> None:
-    """Publish the card of a member who consents; their own bureau's directory always has it."""
+    """Publish the card of a member who consents; their own bureau's directory always has it.
+
+    A member of another bureau engaged here (`home_bureau`) is never published: their card
+    is their own bureau's."""
+    if member.home_bureau:
+        return
     card = None if deleted else card_body(member)
     leaves = card is not None and member.visibility != "local" and member.active
     publish(
@@ -132,7 +163,7 @@ def share_venue(session: Session, org: Organisation, *, deleted: bool = False) -
 
 
 def share_resource(session: Session, resource: Resource, *, deleted: bool = False) -> None:
-    body = None if deleted else resource_body(resource)
+    body = None if deleted else resource_body(resource, busy_periods(session, resource.id))
     publish(
         session,
         kind=shared.KIND_RESOURCE,

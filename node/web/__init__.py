@@ -20,6 +20,7 @@ from node.web import (
     directory,
     feeds,
     home,
+    loans,
     members,
     network,
     office_budgets,
@@ -58,6 +59,7 @@ ROUTERS = (
     office_organisations.router,
     resources.router,
     network.router,
+    loans.router,
     feeds.router,
     public.router,
 )

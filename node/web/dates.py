@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from node.api.deps import AppSettings, Db
 from node.models import TourDate
-from node.services import organisations, productions
+from node.services import hosting, organisations, productions
 from node.services import tourdates as service
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
 from node.web.editing import form_page, posted_version, submit
@@ -214,6 +214,7 @@ def date_page(date_id: str, request: Request, db: Db, viewer: CurrentViewer) -> 
             ],
             "sections": [
                 office_section(request, date_id, staff=viewer.is_staff),
+                *([_hosting_section(request, db, date_id)] if viewer.is_staff else []),
             ],
             "back_url": "/dates",
             "back_label": _("Dates"),
@@ -284,3 +285,20 @@ def delete_date(date_id: str, form: Posted, db: Db, viewer: StaffViewer) -> Resp
         expected_version=posted_version(form),
     )
     return RedirectResponse("/dates?notice=deleted", status_code=303)
+
+
+def _hosting_section(request: Request, db: Db, date_id: str) -> dict[str, object]:
+    """Offers of support other bureaus made for this date (hosting a touring production)."""
+    _ = speaker(request).gettext
+    offers, _total = hosting.list_offers(db, role=hosting.PRODUCER, tour_date_id=date_id)
+    return {
+        "title": _("Offres d'accueil des autres bureaux"),
+        "entries": [
+            (
+                _("Offre du bureau %(bureau)s") % {"bureau": offer.host},
+                f"/accueil/offres/{offer.id}",
+            )
+            for offer in offers
+        ],
+        "empty": _("Aucune offre pour cette date."),
+    }

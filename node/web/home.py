@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from federation.service import Federation
 from node.api.deps import AppSettings, Db
-from node.services import compliance, dashboard
+from node.services import compliance, dashboard, hosting, loans
 from node.web.deps import CurrentViewer
 from node.web.lists import notice
 from node.web.office_common import today_of
@@ -56,6 +56,8 @@ def home(request: Request, db: Db, settings: AppSettings, viewer: CurrentViewer)
             "health_ok": ok,
             "health": health,
             "overdue": compliance.overdue_items(db, today_of(request)) if viewer.is_staff else [],
+            "loan_requests": loans.awaiting_decision(db) if viewer.is_staff else 0,
+            "hosting_offers": hosting.pending_offers(db) if viewer.is_staff else 0,
             "notice": notice(request),
         },
     )

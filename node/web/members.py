@@ -34,6 +34,15 @@ CARD_FIELDS = (
     Field("bio", N_("Présentation"), "textarea"),
     Field("links", N_("Liens (un par ligne)"), "lines"),
     Field("visibility", N_("Visibilité de la fiche"), "visibility"),
+    Field(
+        "network_proposals",
+        N_("M'accepte pour des propositions du réseau"),
+        "checkbox",
+        help=N_(
+            "Le bureau peut me proposer à un autre bureau qui accueille une tournée, "
+            "les jours où je suis disponible."
+        ),
+    ),
     Field("email", N_("E-mail"), "email", optional_none=True),
     Field("phone", N_("Téléphone")),
     Field("address", N_("Adresse postale"), "textarea"),

@@ -7,12 +7,14 @@ from starlette.responses import RedirectResponse, Response
 
 from node.api.deps import Db
 from node.models import Resource
+from node.services import loans
 from node.services import resources as service
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
 from node.web.editing import form_page, posted_version, submit
 from node.web.forms import Field, values_of
 from node.web.i18n import N_
 from node.web.lists import csv_response, csv_url, filters_of, notice, offset_of, page_links
+from node.web.loans import STATES
 from node.web.templating import render, speaker
 from schemas.resources import ResourceCreate, ResourceUpdate
 
@@ -145,7 +147,7 @@ def resource_page(resource_id: str, request: Request, db: Db, viewer: CurrentVie
                 (_("Emplacement"), resource.location),
                 (_("Prêtable"), _("Oui") if resource.lendable else _("Non")),
             ],
-            "sections": [],
+            "sections": [_loans_section(request, db, resource)] if viewer.is_staff else [],
             "back_url": "/ressources",
             "back_label": _("Ressources"),
             "edit_url": f"/ressources/{resource_id}/modifier" if viewer.is_staff else "",
@@ -154,6 +156,26 @@ def resource_page(resource_id: str, request: Request, db: Db, viewer: CurrentVie
             "notice": notice(request),
         },
     )
+
+
+def _loans_section(request: Request, db: Db, resource: Resource) -> dict[str, object]:
+    """The resource's loans to other bureaus that are not over, the next first (staff)."""
+    _ = speaker(request).gettext
+    rows = loans.coming_loans(db, resource_id=resource.id)
+    return {
+        "title": _("Prêts aux autres bureaux"),
+        "entries": [
+            (
+                f"{loan.starts_on.isoformat()} → {loan.ends_on.isoformat()} — {loan.borrower} "
+                f"({_(STATES.get(loan.state, loan.state))})",
+                f"/prets/{loan.id}",
+            )
+            for loan in rows
+        ],
+        "empty": _("Aucun prêt.")
+        if resource.lendable
+        else _("Cette ressource n'est pas prêtable aux autres bureaux."),
+    }
 
 
 @router.get("/ressources/{resource_id}/modifier")

@@ -1,0 +1,223 @@
+"""Loans of lendable resources between bureaus: the local API's shapes and the messages the
+two bureaus exchange (`loan.request`, `loan.action`, `loan.state`).
+
+The owner of the resource is authoritative: the borrower asks and acts through messages, the
+owner decides, and every change at the owner travels back as a full `loan.state` snapshot
+with a growing `revision`, so both sides show the same loan at every step.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.common import StrictModel
+
+KIND_LOAN_REQUEST = "loan.request"
+KIND_LOAN_ACTION = "loan.action"
+KIND_LOAN_STATE = "loan.state"
+
+MAX_LOAN_DAYS = 366
+
+
+class LoanState(StrEnum):
+    requested = "requested"
+    countered = "countered"
+    accepted = "accepted"
+    declined = "declined"
+    picked_up = "picked_up"
+    returned = "returned"
+    cancelled = "cancelled"
+
+
+OPEN_STATES = frozenset({LoanState.requested, LoanState.countered})
+# The states that hold the resource: two of them can never overlap for one resource.
+HOLDING_STATES = frozenset({LoanState.accepted, LoanState.picked_up})
+FINAL_STATES = frozenset({LoanState.declined, LoanState.returned, LoanState.cancelled})
+
+
+class LoanAction(StrEnum):
+    """What someone does to a loan. Owner: accept, decline, counter, pick_up, return, cancel.
+    Borrower: accept_counter, cancel."""
+
+    accept = "accept"
+    decline = "decline"
+    counter = "counter"
+    accept_counter = "accept_counter"
+    pick_up = "pick_up"
+    give_back = "return"
+    cancel = "cancel"
+
+
+class Period(BaseModel):
+    """Whole days, both ends included."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts_on: date
+    ends_on: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on must be on or after starts_on")
+        if (self.ends_on - self.starts_on).days >= MAX_LOAN_DAYS:
+            raise ValueError(f"a loan lasts at most {MAX_LOAN_DAYS} days")
+        return self
+
+
+class LoanRequestCreate(StrictModel):
+    """Ask the bureau `owner` to lend its resource `resource_id` over a period."""
+
+    owner: str = Field(min_length=1, max_length=40, description="The owning bureau's slug.")
+    resource_id: str = Field(min_length=1, max_length=64)
+    starts_on: date
+    ends_on: date
+    purpose: str = Field(min_length=1, max_length=2000)
+    pickup_place: str = Field("", max_length=200)
+    return_place: str = Field("", max_length=200)
+    contact: str = Field(
+        min_length=1, max_length=300, description="Who to call about this loan (name, phone)."
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> LoanRequestCreate:
+        Period(starts_on=self.starts_on, ends_on=self.ends_on)
+        if self.ends_on < date.today():
+            raise ValueError("this period is over: ends_on is before today")
+        return self
+
+
+class LoanActionCreate(StrictModel):
+    """Act on a loan; `reason` is required to decline or cancel, the dates to counter."""
+
+    action: LoanAction
+    reason: str = Field("", max_length=2000)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    version: int | None = Field(
+        None, description="The version you acted on; alternatively send `If-Match`."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> LoanActionCreate:
+        if self.action in (LoanAction.decline, LoanAction.cancel) and not self.reason.strip():
+            raise ValueError(f"a reason is required to {self.action.value}")
+        if self.action is LoanAction.counter:
+            if self.starts_on is None or self.ends_on is None:
+                raise ValueError("a counter-offer needs starts_on and ends_on")
+            Period(starts_on=self.starts_on, ends_on=self.ends_on)
+            if self.ends_on < date.today():
+                raise ValueError("this period is over: ends_on is before today")
+        return self
+
+
+class LoanEvent(BaseModel):
+    """One step of a loan's history, as the owner recorded it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    at: datetime
+    by: str = Field(description="The bureau that acted.")
+    action: str
+    state: LoanState
+    starts_on: date | None = None
+    ends_on: date | None = None
+    note: str = ""
+
+
+class LoanPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    role: str = Field(description="`owner` when this bureau lends, `borrower` when it borrows.")
+    owner: str
+    borrower: str
+    resource_id: str
+    resource_name: str
+    starts_on: date
+    ends_on: date
+    proposed_starts_on: date | None
+    proposed_ends_on: date | None
+    purpose: str
+    pickup_place: str
+    return_place: str
+    contact: str
+    state: LoanState
+    reason: str
+    revision: int
+    pending: str = Field(
+        description="Borrower side: an action sent to the owner and not yet confirmed by it."
+    )
+    delivered: bool = Field(description="Whether the last message about it reached the peer.")
+    offer_id: str | None
+    history: list[LoanEvent]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BusyPeriod(BaseModel):
+    """A period a resource is lent: shown to the network without saying to whom."""
+
+    model_config = ConfigDict(extra="allow")
+
+    start: date
+    end: date
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+class LoanRequestMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    loan_id: str = Field(min_length=8, max_length=64)
+    resource_id: str = Field(min_length=1, max_length=64)
+    starts_on: date
+    ends_on: date
+    purpose: str = Field(max_length=2000)
+    pickup_place: str = Field("", max_length=200)
+    return_place: str = Field("", max_length=200)
+    contact: str = Field("", max_length=300)
+    offer_id: str | None = Field(None, max_length=64)
+
+    @model_validator(mode="after")
+    def _period(self) -> LoanRequestMessage:
+        Period(starts_on=self.starts_on, ends_on=self.ends_on)
+        return self
+
+
+class LoanActionMessage(BaseModel):
+    """A borrower's action: accept the owner's counter-offer, or cancel."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loan_id: str = Field(min_length=8, max_length=64)
+    action: LoanAction
+    reason: str = Field("", max_length=2000)
+    seen_revision: int = Field(ge=0, description="The owner's revision the borrower acted on.")
+
+
+class LoanStateMessage(BaseModel):
+    """The owner's full view of a loan after a change."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loan_id: str = Field(min_length=8, max_length=64)
+    revision: int = Field(ge=1)
+    resource_id: str
+    resource_name: str = ""
+    state: LoanState
+    starts_on: date
+    ends_on: date
+    proposed_starts_on: date | None = None
+    proposed_ends_on: date | None = None
+    reason: str = ""
+    history: list[LoanEvent] = Field(default_factory=list)
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
