@@ -60,6 +60,7 @@ fuzz: dev-install
 RELIABILITY_TESTS := tests/e2e tests/node/test_api_fuzz.py tests/node/test_logins.py \
   tests/node/test_storage_faults.py tests/node/test_backup.py tests/federation/test_slow_peers.py \
   tests/federation/test_apply_faults.py tests/federation/test_sync_robustness.py \
+  tests/federation/test_hostile_bodies.py \
   tests/federation/test_server.py tests/federation/test_relay.py tests/federation/test_keys.py
 reliability: dev-install
 	ARCHIPEL_RELIABILITY_CYCLES=$${ARCHIPEL_RELIABILITY_CYCLES:-50} \
