@@ -1,13 +1,32 @@
-"""Canonical JSON (RFC 8785) and the SHA-256 hex digests the hash chain is made of."""
+"""Canonical JSON (RFC 8785) and the SHA-256 hex digests the hash chain is made of.
+
+The bytes are those of the `rfc8785` package; most values take a faster, exact path through
+the standard library's C JSON encoder. For values made only of objects with string keys,
+arrays, strings, booleans, null and integers within ±(2**53 - 1), that encoder (compact
+separators, keys sorted, non-ASCII kept, `\\uXXXX` in lowercase hex) writes what RFC 8785
+prescribes, provided no key holds a character beyond U+FFFF: only then could Python's code
+point order differ from RFC 8785's UTF-16 order. Anything else (floats, such keys, subclasses
+of the JSON types, tuples, lone surrogates) goes through `rfc8785` itself.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import rfc8785
 
 __all__ = ["canonical_bytes", "sha256_hex"]
+
+_INT_MAX = 2**53 - 1
+_encode = json.JSONEncoder(
+    ensure_ascii=False,
+    check_circular=False,
+    allow_nan=False,
+    sort_keys=True,
+    separators=(",", ":"),
+).encode
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -16,8 +35,32 @@ def canonical_bytes(value: Any) -> bytes:
     Raises `rfc8785.CanonicalizationError` (a `ValueError`) for values JSON cannot carry
     exactly, such as integers beyond 2**53 or non-finite floats.
     """
+    if _plain(value):
+        try:
+            return _encode(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: `rfc8785` refuses it with its own error
     data: bytes = rfc8785.dumps(value)
     return data
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` holds only what the fast path writes exactly as RFC 8785 does."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_INT_MAX <= value <= _INT_MAX)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+                return False
+            if type(item) is not str and not _plain(item):
+                return False
+        return True
+    if kind is list:
+        return all(type(item) is str or _plain(item) for item in value)
+    return False
 
 
 def sha256_hex(data: bytes) -> str:

@@ -166,18 +166,22 @@ def verify_page(
     after_hash: str,
     checkpoint: Checkpoint,
     resolve_key: KeyResolver,
-) -> None:
-    """Return when `entries` continue `origin`'s chain from `after_seq` up to `checkpoint`.
+) -> list[bytes | None]:
+    """Check that `entries` continue `origin`'s chain from `after_seq` up to `checkpoint`.
 
     Checks that every entry is `origin`'s, that seqs run on from `after_seq + 1`, that each
     `prev` links and each hash recomputes, that each present body matches its `body_hash` (an
     upsert whose body was compacted away has none), that a delete carries no body, and that
     the checkpoint is `origin`'s signature over the last entry. An empty page must end at
     `after_seq`/`after_hash`. Raises a `ChainError` subclass (or `UnknownKey`) otherwise.
+
+    Returns each entry's body as the canonical bytes its `body_hash` covers (None for a
+    tombstone or a compacted body), so that storing it needs no second canonicalisation.
     """
     if checkpoint.origin != origin:
         raise OriginMismatch(f"checkpoint is {checkpoint.origin!r}'s, not {origin!r}'s")
     seq, head = after_seq, after_hash
+    bodies: list[bytes | None] = []
     for entry in entries:
         if entry.origin != origin:
             raise OriginMismatch(f"entry {entry.seq} is {entry.origin!r}'s, not {origin!r}'s")
@@ -197,25 +201,28 @@ def verify_page(
         )
         if recomputed != entry.hash:
             raise BrokenChain(f"entry {entry.seq} hash does not recompute")
-        _check_body(entry)
+        bodies.append(_check_body(entry))
         seq, head = entry.seq, entry.hash
     if checkpoint.seq != seq or checkpoint.head != head:
         raise BadCheckpoint(
             f"checkpoint is for seq {checkpoint.seq}, the page ends at seq {seq} or at another hash"
         )
     verify_checkpoint(checkpoint, resolve_key)
+    return bodies
 
 
-def _check_body(entry: LogEntry) -> None:
+def _check_body(entry: LogEntry) -> bytes | None:
+    """The canonical bytes of the entry's body, once checked against its `body_hash`."""
     if entry.op == "delete":
         if entry.body is not None or entry.body_hash != EMPTY_BODY_HASH:
             raise BodyHashMismatch(f"delete entry {entry.seq} carries a body")
-        return
+        return None
     if entry.body is None:
-        return  # compacted: the body was dropped, its hash stays in the chain
+        return None  # compacted: the body was dropped, its hash stays in the chain
     try:
-        actual = body_hash(entry.body)
+        data = canonical_bytes(entry.body)
     except ValueError as exc:  # not canonicalisable, so not what the origin hashed
         raise BodyHashMismatch(f"entry {entry.seq} body cannot be canonicalised") from exc
-    if actual != entry.body_hash:
+    if sha256_hex(data) != entry.body_hash:
         raise BodyHashMismatch(f"entry {entry.seq} body does not match its body_hash")
+    return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from federation.gcpause import gc_paused
 from federation.log import LogWriter, checkpoint_wire, entry_wire
 from federation.models import FedCheckpoint, FedEntry, FedOrigin
 from schemas.federation import Checkpoint, Heads, LogPage, OriginHead
@@ -81,14 +82,15 @@ def read_page(
 def _page(
     session: Session, origin: FedOrigin, after: int, end: int, checkpoint: Checkpoint
 ) -> LogPage:
-    rows = session.scalars(
-        select(FedEntry)
-        .where(FedEntry.origin == origin.slug, FedEntry.seq > after, FedEntry.seq <= end)
-        .order_by(FedEntry.seq)
-    ).all()
-    return LogPage(
-        origin=origin.slug,
-        entries=[entry_wire(row) for row in rows],
-        checkpoint=checkpoint,
-        head_seq=origin.head_seq,
-    )
+    with gc_paused():
+        rows = session.scalars(
+            select(FedEntry)
+            .where(FedEntry.origin == origin.slug, FedEntry.seq > after, FedEntry.seq <= end)
+            .order_by(FedEntry.seq)
+        ).all()
+        return LogPage(
+            origin=origin.slug,
+            entries=[entry_wire(row) for row in rows],
+            checkpoint=checkpoint,
+            head_seq=origin.head_seq,
+        )

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
 
 def fold(value: str) -> str:
     """Lowercase `value` and strip its accents (NFKD, combining marks removed)."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    folded = value.casefold()
+    if folded.isascii():
+        return folded  # nothing to decompose
+    # Word by word, through a cache: card texts share most of their words. Folding is
+    # character by character and a space blocks any reordering of marks, so it is exact.
+    return " ".join(map(_fold_word, value.split(" ")))
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_word(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

@@ -13,7 +13,6 @@ from federation.status import FederationStatus
 from node import __version__
 from node.actors import Role
 from node.api.deps import AppSettings, CurrentActor, Db, get_actor
-from node.migrations import current_revision, head_revision
 from node.problems import Forbidden
 from schemas.accounts import NodeInfo
 
@@ -40,6 +39,9 @@ def health() -> dict[str, str]:
 @router.get("/ready")
 def ready(request: Request) -> JSONResponse:
     """Readiness: the database answers and its schema is at the code's migration head."""
+    # Alembic (some 10 MB) loads on the first readiness check, not in every serving process.
+    from node.migrations import current_revision, head_revision
+
     engine: Engine = request.app.state.engine
     try:
         with engine.connect() as conn:

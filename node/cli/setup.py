@@ -13,7 +13,6 @@ import typer
 from pydantic import ValidationError
 
 from node.cli.context import CliState, fail
-from node.migrations import upgrade
 from node.settings import validate_slug
 
 
@@ -52,6 +51,8 @@ def init(
 
 def migrate(ctx: typer.Context) -> None:
     """Apply pending database migrations (safe to run any time)."""
+    from node.migrations import upgrade  # Alembic loads only where a command migrates
+
     state: CliState = ctx.obj
     upgrade(state.engine())
     typer.echo("Database schema is up to date.")
@@ -74,7 +75,7 @@ def serve(
 
     state: CliState = ctx.obj
     settings = state.settings()
-    upgrade(state.engine())
+    _upgrade_in_child(settings.database_url)
     options = {
         "host": host or settings.server.host,
         "port": port or settings.server.port,
@@ -92,6 +93,31 @@ def serve(
     typer.echo(f"{workers} web processes; sync runs in `archipel worker`.", err=True)
     state.close()
     uvicorn.run("node.asgi:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+def _upgrade_in_child(database_url: str) -> None:
+    """Bring the schema up to date in a forked child process, so that the serving process
+    never loads Alembic (some 15 MB of resident memory it would keep for nothing)."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(
+        target=_upgrade, args=(database_url,), name="archipel-migrate"
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        fail("the database could not be migrated (the error is above)")
+
+
+def _upgrade(database_url: str) -> None:
+    from node.db import make_engine
+    from node.migrations import upgrade
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 def worker(ctx: typer.Context) -> None:

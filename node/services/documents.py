@@ -16,8 +16,6 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from fpdf import FPDF
-from fpdf.errors import FPDFException
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.orm import Session
@@ -149,6 +147,11 @@ def _pdf_text(html: str) -> str:
 
 def to_pdf(html: str, *, title: str) -> bytes:
     """A PDF of `html` (A4, Helvetica), titled `title`."""
+    # Imported here: fpdf2 (with Pillow and fontTools) is some 17 MB that a serving node
+    # should only load once someone asks for a PDF.
+    from fpdf import FPDF
+    from fpdf.errors import FPDFException
+
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = "windows-1252"
     pdf.set_title(_pdf_text(title))

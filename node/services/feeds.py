@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -141,6 +140,9 @@ def occurrences(session: Session, *, feed: FeedToken, origin: str) -> list[Occur
 
 def calendar_bytes(name: str, items: Iterable[Occurrence]) -> bytes:
     """An RFC 5545 calendar of `items`."""
+    # Imported here: icalendar (with dateutil) is only needed once a feed is asked for.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", "-//Archipel//Bureau de production//FR")
     calendar.add("version", "2.0")

@@ -9,7 +9,6 @@ from pathlib import Path
 from node.actors import Role
 from node.db import make_engine, make_sessionmaker
 from node.keystore import create_key
-from node.migrations import upgrade
 from node.problems import Conflict
 from node.security import new_password
 from node.services.accounts import create_account
@@ -48,6 +47,8 @@ def init_node(
     home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     try:
+        from node.migrations import upgrade  # Alembic: loaded only by what migrates
+
         upgrade(engine)
         password = new_password()
         with make_sessionmaker(engine)() as session, session.begin():
