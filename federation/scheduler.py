@@ -71,6 +71,7 @@ class SyncScheduler:
         self._leadership: Leadership | None = None
         self._leading = False
         self._notified_head = 0
+        self._last_flush = float("-inf")  # monotonic time of the last notify round
         # Peers with a pull or a notify in flight (another waits rather than piles up).
         self._pulling: set[str] = set()
         self._notifying: set[str] = set()
@@ -169,13 +170,17 @@ class SyncScheduler:
     # -- notifications ----------------------------------------------------------------------
 
     def log_grew(self) -> None:
-        """Note that our log grew; peers are notified once after the debounce delay."""
+        """Note that our log grew. Leading-edge debounce: after a quiet spell peers are
+        notified at once (each relay hop costs no waiting); within `notify_debounce` of the
+        last round, the changes gather until it has passed, so the notify rate keeps its
+        limit."""
         if self._aps is None or not self._leading:
             return  # not the scheduling process: the leader's watch notices the log grew
         with self._lock:
             if self._timer is not None:
                 return
-            self._timer = threading.Timer(self._config.notify_debounce, self.flush_notifications)
+            wait = max(0.0, self._last_flush + self._config.notify_debounce - time.monotonic())
+            self._timer = threading.Timer(wait, self.flush_notifications)
             self._timer.daemon = True
             self._timer.start()
 
@@ -184,6 +189,7 @@ class SyncScheduler:
         delays nobody else; failures are fine, they will pull later."""
         with self._lock:
             self._timer = None
+            self._last_flush = time.monotonic()
         self._notified_head = self._own_head()
         for slug in self._active_peers():
             with self._lock:
