@@ -129,7 +129,9 @@ class FederationSection(BaseModel):
     page_limit: int = Field(1000, gt=0, le=5000, description="Entries asked for per page.")
     request_timeout: float = Field(10.0, gt=0, description="Timeout of outgoing requests.")
     notify_debounce: float = Field(
-        0.2, ge=0, description="Seconds to gather local changes before notifying peers."
+        0.2,
+        ge=0,
+        description="Least seconds between two rounds of notifies (the first goes at once).",
     )
     key_grace: int = Field(
         86_400, ge=0, description="Seconds a rotated-out key is still accepted from a peer."
