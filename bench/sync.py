@@ -13,6 +13,7 @@ from bench.logs import extend_own_log, origin_log
 from bench.nodes import create_node, peer, running, serve, sessions, wait_ready
 from federation.apply import PageApplier
 from federation.models import FedOrigin
+from federation.sync import Statistics
 from node.federated import build_registry
 from schemas.federation import LogPage
 
@@ -81,10 +82,12 @@ def raw_limit(root: Path, count: int, *, db_url: Any = None) -> dict[str, float]
     applier = PageApplier(own_slug=node.slug, registry=build_registry())
     engine = node.engine()
     factory = sessions(engine)
+    statistics = Statistics()  # as a pull keeps PostgreSQL's planner statistics current
     started = time.perf_counter()
     for page in pages:
         with factory() as session, session.begin():
-            applier.apply_page(session, page, via_peer="a")
+            result = applier.apply_page(session, page, via_peer="a")
+        statistics.grew(factory, result.applied)
     elapsed = time.perf_counter() - started
     engine.dispose()
     total = len(log.entries)
