@@ -202,11 +202,7 @@ class Federation:
 
     def housekeeping(self) -> None:
         """Process the inbox, deliver the outbox and forget expired nonces, once."""
-        with self._sessions() as session, session.begin():
-            self.process_inbox_once(session)
-        deliver_outbox_once(
-            self._sessions, deliver=self._deliver, now=self._now(), backoff=self.scheduler.backoff
-        )
+        self.exchange_messages()
         self.nonces.purge_expired(self._clock())
 
     def exchange_messages(self) -> None:

@@ -397,8 +397,13 @@ def pending_offers(session: Session) -> int:
     return sum(1 for o in offers if any(i.get("status") == "proposed" for i in o.items))
 
 
-def get_offer(session: Session, *, offer_id: str) -> HostingOffer:
-    offer = session.get(HostingOffer, offer_id)
+def get_offer(session: Session, *, offer_id: str, lock: bool = False) -> HostingOffer:
+    """An offer; with `lock`, read fresh under a row lock (to change it)."""
+    offer = (
+        session.get(HostingOffer, offer_id, with_for_update=True, populate_existing=True)
+        if lock
+        else session.get(HostingOffer, offer_id)
+    )
     if offer is None:
         raise NotFound(f"no hosting offer with id {offer_id!r}")
     return offer
@@ -437,10 +442,7 @@ def decide(
     """Producer: accept or decline one offered item (see the module's docstring)."""
     require_staff(actor, "answer hosting offers")
     # Locked and read fresh: two staff members accepting one item at once engage it once.
-    found = session.get(HostingOffer, offer_id, with_for_update=True, populate_existing=True)
-    if found is None:
-        raise NotFound(f"no hosting offer with id {offer_id!r}")
-    offer = found
+    offer = get_offer(session, offer_id=offer_id, lock=True)
     if offer.role != PRODUCER:
         raise Conflict("only the producing bureau decides on an offer's items")
     items = [dict(item) for item in offer.items]

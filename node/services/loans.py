@@ -22,9 +22,10 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from federation.models import FedOutbox
 from node.actors import Actor, Role
 from node.models import HostingOffer, Loan, NetworkResource, Resource
 from node.problems import Conflict, DomainError, Forbidden, NotFound
@@ -175,20 +176,38 @@ def awaiting_decision(session: Session) -> int:
     )
 
 
-def delivered(session: Session, loan: Loan) -> bool:
-    """Whether the last message this bureau queued about `loan` reached the other bureau."""
-    from federation.models import FedOutbox
+def shared_resource(session: Session, *, owner: str, resource_id: str) -> NetworkResource:
+    """The lendable resource `owner` shares, as our replica holds it."""
+    card = session.scalars(
+        select(NetworkResource).where(
+            NetworkResource.origin == owner, NetworkResource.record_id == resource_id
+        )
+    ).first()
+    if card is None:
+        raise DomainError(
+            f"{owner!r} shares no lendable resource {resource_id!r}",
+            errors=[FieldError(field="body.resource_id", message="unknown resource")],
+        )
+    return card
 
-    if not loan.last_message_key:
-        return True
+
+def _queued(session: Session, loan: Loan, key: str) -> FedOutbox | None:
+    """The message this bureau queued about `loan` under `key`, if it is in the outbox."""
     recipient = loan.owner if loan.role == BORROWER else loan.borrower
-    row = session.scalar(
-        select(FedOutbox.delivered_at).where(
+    return session.scalar(
+        select(FedOutbox).where(
             FedOutbox.recipient == recipient,  # the (recipient, key) index answers
-            FedOutbox.idempotency_key == loan.last_message_key,
+            FedOutbox.idempotency_key == key,
         )
     )
-    return row is not None
+
+
+def delivered(session: Session, loan: Loan) -> bool:
+    """Whether the last message this bureau queued about `loan` reached the other bureau."""
+    if not loan.last_message_key:
+        return True
+    row = _queued(session, loan, loan.last_message_key)
+    return row is not None and row.delivered_at is not None
 
 
 # -- borrower side ---------------------------------------------------------------------------
@@ -241,16 +260,7 @@ def send_request(
             f"{owner!r} is not a peer of this bureau",
             errors=[FieldError(field="body.owner", message="not a peer")],
         )
-    card = session.scalars(
-        select(NetworkResource).where(
-            NetworkResource.origin == owner, NetworkResource.record_id == resource_id
-        )
-    ).first()
-    if card is None:
-        raise DomainError(
-            f"{owner!r} shares no lendable resource {resource_id!r}",
-            errors=[FieldError(field="body.resource_id", message="unknown resource")],
-        )
+    card = shared_resource(session, owner=owner, resource_id=resource_id)
     loan = Loan(
         id=uuid.uuid4().hex,
         role=BORROWER,
@@ -549,7 +559,7 @@ def allowed_actions(loan: Loan) -> list[LoanAction]:
 
 def available_actions(session: Session, loan: Loan) -> list[LoanAction]:
     """`allowed_actions`, plus taking back a request the owner never received."""
-    if loan.role == BORROWER and _undelivered_request(session, loan):
+    if _undelivered_request(session, loan) is not None:
         return [LoanAction.cancel]
     return allowed_actions(loan)
 
@@ -572,12 +582,12 @@ def act(
     loan = locked
     check_version(loan, expected_version, "loan")
     action = data.action
-    if (
-        loan.role == BORROWER
-        and action is LoanAction.cancel
-        and _undelivered_request(session, loan)
-    ):
-        return _withdraw(session, exchange, actor=actor, loan=loan, reason=data.reason)
+    if action is LoanAction.cancel:
+        request = _undelivered_request(session, loan)
+        if request is not None:
+            return _withdraw(
+                session, exchange, actor=actor, loan=loan, request=request, reason=data.reason
+            )
     if action not in allowed_actions(loan):
         side = "the owner" if loan.role == OWNER else "the borrower"
         if loan.pending:
@@ -640,35 +650,26 @@ def act(
 # -- internals -------------------------------------------------------------------------------
 
 
-def _undelivered_request(session: Session, loan: Loan) -> bool:
-    """Whether the borrower's request never reached the owner (still in our outbox)."""
-    from federation.models import FedOutbox
-
-    if loan.pending != "request":
-        return False
-    row = session.scalar(
-        select(FedOutbox).where(
-            FedOutbox.recipient == loan.owner,
-            FedOutbox.idempotency_key == f"{KIND_LOAN_REQUEST}:{loan.id}",
-        )
-    )
-    return row is not None and row.delivered_at is None
+def _undelivered_request(session: Session, loan: Loan) -> FedOutbox | None:
+    """The borrower's request, while it never reached the owner (still in our outbox)."""
+    if loan.role != BORROWER or loan.pending != "request":
+        return None
+    row = _queued(session, loan, f"{KIND_LOAN_REQUEST}:{loan.id}")
+    return row if row is not None and row.delivered_at is None else None
 
 
 def _withdraw(
-    session: Session, exchange: Exchange, *, actor: Actor, loan: Loan, reason: str
+    session: Session,
+    exchange: Exchange,
+    *,
+    actor: Actor,
+    loan: Loan,
+    request: FedOutbox,
+    reason: str,
 ) -> Loan:
     """Borrower: take back a request the owner never received (it leaves the outbox), so an
     owner that stays away never leaves a loan pending for ever."""
-    from federation.models import FedOutbox
-
-    session.execute(
-        delete(FedOutbox).where(
-            FedOutbox.recipient == loan.owner,
-            FedOutbox.idempotency_key == f"{KIND_LOAN_REQUEST}:{loan.id}",
-            FedOutbox.delivered_at.is_(None),
-        )
-    )
+    session.delete(request)
     loan.pending, loan.last_message_key = "", ""
     loan.reason = reason
     _change(loan, LoanState.cancelled, by=exchange.own, action="withdraw", note=reason)

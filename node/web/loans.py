@@ -92,19 +92,6 @@ def loans_page(request: Request, db: Db, viewer: StaffViewer) -> Response:
     )
 
 
-def _resource(db: Db, owner: str, resource_id: str) -> NetworkResource:
-    from sqlalchemy import select
-
-    card = db.scalars(
-        select(NetworkResource).where(
-            NetworkResource.origin == owner, NetworkResource.record_id == resource_id
-        )
-    ).first()
-    if card is None:
-        raise DomainError(f"{owner!r} shares no lendable resource {resource_id!r}")
-    return card
-
-
 def _request_form(
     request: Request, card: NetworkResource, values: Outcome[Any] | dict[str, Any]
 ) -> Response:
@@ -128,7 +115,7 @@ def _request_form(
 def new_request(
     owner: str, resource_id: str, request: Request, db: Db, viewer: StaffViewer
 ) -> Response:
-    card = _resource(db, owner, resource_id)
+    card = loans.shared_resource(db, owner=owner, resource_id=resource_id)
     return _request_form(request, card, {"contact": viewer.username})
 
 
@@ -137,7 +124,7 @@ def send_request(
     owner: str, resource_id: str, request: Request, form: Posted, db: Db, viewer: StaffViewer
 ) -> Response:
     check_csrf(form, viewer.csrf_token)
-    card = _resource(db, owner, resource_id)
+    card = loans.shared_resource(db, owner=owner, resource_id=resource_id)
     outcome = submit(
         request,
         form,

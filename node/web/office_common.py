@@ -16,10 +16,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 
 from node.models import Production, TourDate
 from node.problems import Conflict, DomainError, Forbidden, NotFound, VersionConflict
-from node.services import productions
+from node.services import documents, productions
 from node.services import tourdates as dates_service
 from node.web.editing import CONFLICT
 from node.web.forms import GENERIC_MESSAGE, Field, Translate, field_errors, parse
@@ -247,3 +248,20 @@ def office_section(request: Request, date_id: str, *, staff: bool) -> dict[str, 
             if staff or key in ("etapes", "conformite")
         ],
     }
+
+
+PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+def printed_html(html: str) -> HTMLResponse:
+    """A document (contract, settlement, day sheet) as it will be printed; never cached."""
+    return HTMLResponse(html, headers=PRIVATE)
+
+
+def printed_pdf(html: str, *, title: str, filename: str) -> Response:
+    """The same document as a PDF download; never cached."""
+    return Response(
+        documents.to_pdf(html, title=title),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **PRIVATE},
+    )

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from node.api.deps import Db
-from node.services import contracts, daysheets, documents, office, organisations
+from node.services import contracts, daysheets, office, organisations
 from node.web.deps import Posted, StaffViewer, check_csrf
 from node.web.editing import posted_version
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, date_frame, today_of
+from node.web.office_common import attempt, date_frame, printed_html, printed_pdf, today_of
 from node.web.templating import render
 from schemas.contracts import ContractCreate, SignRequest
 from schemas.daysheets import Audience, DaySheetBody
@@ -192,23 +192,13 @@ def sign_contract(
 @router.get("/contrats/{contract_id}/contrat.html")
 def contract_html(contract_id: str, db: Db, viewer: StaffViewer) -> HTMLResponse:
     """The contract from the bureau's template, as it will be printed."""
-    return HTMLResponse(
-        contracts.contract_html(db, contract_id=contract_id),
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return printed_html(contracts.contract_html(db, contract_id=contract_id))
 
 
 @router.get("/contrats/{contract_id}/contrat.pdf")
 def contract_pdf(contract_id: str, db: Db, viewer: StaffViewer) -> Response:
     html = contracts.contract_html(db, contract_id=contract_id)
-    return Response(
-        documents.to_pdf(html, title="Contrat"),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="contrat-{contract_id}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return printed_pdf(html, title="Contrat", filename=f"contrat-{contract_id}.pdf")
 
 
 def _lines(text: str, size: int) -> list[list[str]]:
@@ -317,10 +307,7 @@ def sheet_preview(date_id: str, request: Request, db: Db, viewer: StaffViewer) -
     """The version the team (or technicians) will see."""
     raw = request.query_params.get("version", "equipe")
     audience = Audience.technical if raw == "technique" else Audience.team
-    return HTMLResponse(
-        daysheets.render_html(db, tour_date_id=date_id, audience=audience),
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return printed_html(daysheets.render_html(db, tour_date_id=date_id, audience=audience))
 
 
 @router.post("/dates/{date_id}/feuille-de-route/liens")

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from node.api.deps import Db
-from node.services import contracts, documents, settlements
+from node.services import contracts, settlements
 from node.web.deps import Posted, StaffViewer, check_csrf
 from node.web.editing import posted_version
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, date_frame, money
+from node.web.office_common import attempt, date_frame, money, printed_html, printed_pdf
 from node.web.templating import render
 from schemas.contracts import Settlement, SettlementRequest
 from schemas.tourdates import DateStage
@@ -139,20 +139,10 @@ def settle(
 @router.get("/contrats/{contract_id}/decompte.html")
 def settlement_html(contract_id: str, db: Db, viewer: StaffViewer) -> HTMLResponse:
     """The settlement from the bureau's template (`decompte`), as it will be printed."""
-    return HTMLResponse(
-        settlements.settlement_html(db, contract_id=contract_id),
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return printed_html(settlements.settlement_html(db, contract_id=contract_id))
 
 
 @router.get("/contrats/{contract_id}/decompte.pdf")
 def settlement_pdf(contract_id: str, db: Db, viewer: StaffViewer) -> Response:
     html = settlements.settlement_html(db, contract_id=contract_id)
-    return Response(
-        documents.to_pdf(html, title="Décompte"),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="decompte-{contract_id}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return printed_pdf(html, title="Décompte", filename=f"decompte-{contract_id}.pdf")
