@@ -23,6 +23,7 @@ from bench.nodes import (
     stop,
     wait_ready,
 )
+from federation.registry import Upsert
 from node.replica.appliers import CardKind
 
 
@@ -164,7 +165,7 @@ def _own_cards(node: Node, bodies: list[dict[str, Any]]) -> None:
         CardKind().apply_many(
             session,
             origin=node.slug,
-            records=[(f"m{i:07d}", 1, body) for i, body in enumerate(bodies)],
+            records=[Upsert(f"m{i:07d}", 1, body) for i, body in enumerate(bodies)],
         )
     engine.dispose()
 

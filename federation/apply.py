@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from federation.bulk import insert_rows
 from federation.chain import GENESIS, verify_page
 from federation.errors import BadCheckpoint, BrokenChain, ChainError, FederationError
 from federation.gcpause import gc_paused
@@ -23,6 +24,7 @@ from federation.registry import (
     RESERVED_PREFIX,
     BatchRecordKind,
     Registry,
+    Upsert,
 )
 from federation.trust import KeySet, add_rotation, checkpoint_resolver, keyset_from_identity
 from schemas.federation import IdentityDocument, KeyRotation, LogEntry, LogPage
@@ -118,11 +120,17 @@ class PageApplier:
         session.flush()
         # Before the insert, every stored entry of these records is older than the page.
         purged = self._compact_stored(session, origin, last)
-        session.execute(
-            insert(_ENTRIES),
-            [_entry_values(e, None if e.seq in superseded else body) for e, body in fresh],
+        texts = {e.seq: body.decode("utf-8") for e, body in fresh if body is not None}
+        insert_rows(
+            session,
+            _ENTRIES,
+            _ENTRY_COLUMNS,
+            [
+                _entry_values(e, None if e.seq in superseded else texts.get(e.seq))
+                for e, _b in fresh
+            ],
         )
-        purged = self._apply_records(session, origin, last) or purged or bool(superseded)
+        purged = self._apply_records(session, origin, last, texts) or purged or bool(superseded)
         if session.get(FedCheckpoint, (origin, page.checkpoint.seq)) is None:
             session.add(checkpoint_row(page.checkpoint))
         if keys != row.keys:
@@ -185,12 +193,17 @@ class PageApplier:
         return dropped > 0
 
     def _apply_records(
-        self, session: Session, origin: str, last: dict[tuple[str, str], LogEntry]
+        self,
+        session: Session,
+        origin: str,
+        last: dict[tuple[str, str], LogEntry],
+        texts: dict[int, str],
     ) -> bool:
         """Hand each record's final state in the page to its kind (upserts of a kind that
-        can batch them in one call); whether a record was deleted."""
+        can batch them in one call, with the bodies' canonical `texts` by seq); whether a
+        record was deleted."""
         purged = False
-        batches: dict[str, list[tuple[str, int, dict[str, Any]]]] = {}
+        batches: dict[str, list[Upsert]] = {}
         batchable: dict[str, bool] = {}  # a runtime Protocol check is slow: once per kind
         for (kind_name, record_id), entry in last.items():
             if entry.op == "upsert" and entry.body is None:
@@ -210,7 +223,7 @@ class PageApplier:
             elif batch:
                 assert entry.body is not None
                 batches.setdefault(kind_name, []).append(
-                    (record_id, entry.version, dict(entry.body))
+                    Upsert(record_id, entry.version, dict(entry.body), texts.get(entry.seq))
                 )
             else:
                 assert entry.body is not None
@@ -268,7 +281,7 @@ _IN_CHUNK = 500
 """Record ids per `IN (...)` list: well under SQLite's bound-parameter limit."""
 
 _ENTRIES = cast(Table, FedEntry.__table__)
-"""Entries are inserted into the table, not through the ORM's bulk path (a third cheaper)."""
+"""Entries are inserted through the driver (`insert_rows`), not the ORM."""
 
 
 def _final_states(new: Sequence[LogEntry]) -> dict[tuple[str, str], LogEntry]:
@@ -298,21 +311,35 @@ def _superseded_in_page(new: Sequence[LogEntry], last: dict[tuple[str, str], Log
     }
 
 
-def _entry_values(entry: LogEntry, body: bytes | None) -> dict[str, Any]:
-    """The `fed_entries` row of `entry` (as `log.entry_row` makes it), for a batched INSERT:
-    `body` is its canonical body as verified, or None when compacted or a tombstone."""
-    return {
-        "origin": entry.origin,
-        "seq": entry.seq,
-        "kind": entry.kind,
-        "record_id": entry.id,
-        "version": entry.version,
-        "op": entry.op,
-        "body": None if body is None else body.decode("utf-8"),
-        "body_hash": entry.body_hash,
-        "prev": entry.prev,
-        "hash": entry.hash,
-    }
+_ENTRY_COLUMNS = (
+    "origin",
+    "seq",
+    "kind",
+    "record_id",
+    "version",
+    "op",
+    "body",
+    "body_hash",
+    "prev",
+    "hash",
+)
+
+
+def _entry_values(entry: LogEntry, body: str | None) -> tuple[Any, ...]:
+    """The `fed_entries` row of `entry` (as `log.entry_row` makes it) in `_ENTRY_COLUMNS`
+    order: `body` is its canonical body as verified, or None when compacted or a tombstone."""
+    return (
+        entry.origin,
+        entry.seq,
+        entry.kind,
+        entry.id,
+        entry.version,
+        entry.op,
+        body,
+        entry.body_hash,
+        entry.prev,
+        entry.hash,
+    )
 
 
 def _knows(keys: KeySet, rotation: KeyRotation) -> bool:

@@ -17,9 +17,10 @@ from typing import Any
 
 import rfc8785
 
-__all__ = ["canonical_bytes", "sha256_hex"]
+__all__ = ["INT_MAX", "canonical_bytes", "sha256_hex"]
 
-_INT_MAX = 2**53 - 1
+INT_MAX = 2**53 - 1
+"""The largest integer JSON carries exactly (RFC 8785 writes numbers as IEEE doubles)."""
 _encode = json.JSONEncoder(
     ensure_ascii=False,
     check_circular=False,
@@ -50,7 +51,7 @@ def _plain(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return bool(-_INT_MAX <= value <= _INT_MAX)
+        return bool(-INT_MAX <= value <= INT_MAX)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 from typing import Any, Literal
 
-from federation.canonical import canonical_bytes, sha256_hex
+from federation.canonical import INT_MAX, canonical_bytes, sha256_hex
 from federation.errors import (
     BadCheckpoint,
     BadSignature,
@@ -61,6 +62,26 @@ def entry_hash(
     prev_hash: str,
 ) -> str:
     """SHA-256 hex of the canonical JSON of the entry's fields, its body's hash included."""
+    text = [origin, kind, record_id, op, body_hash, prev_hash]
+    if (
+        all(type(value) is str for value in text)
+        and type(seq) is int
+        and type(version) is int
+        and -INT_MAX <= seq <= INT_MAX
+        and -INT_MAX <= version <= INT_MAX
+    ):
+        # The object's keys are fixed, so its RFC 8785 form is this template: keys in order,
+        # strings escaped as the standard encoder (and so `canonical_bytes`) writes them.
+        o, k, i, op_, b, p = map(encode_basestring, text)
+        try:
+            return sha256_hex(
+                (
+                    f'{{"body_hash":{b},"id":{i},"kind":{k},"op":{op_},'
+                    f'"origin":{o},"prev":{p},"seq":{seq},"version":{version}}}'
+                ).encode()
+            )
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: refused below, as `canonical_bytes` refuses it
     return sha256_hex(
         canonical_bytes(
             {

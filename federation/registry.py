@@ -8,7 +8,7 @@ after-purge hooks; federation never imports the node's models.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ __all__ = [
     "MessageHandler",
     "RecordKind",
     "Registry",
+    "Upsert",
 ]
 
 NODE_KIND = "archipel.node"
@@ -53,6 +54,17 @@ class RecordKind(Protocol):
         """Purge every record of `origin` (an admin blocked that origin)."""
 
 
+class Upsert(NamedTuple):
+    """One record's new state, as a batch hands it to `BatchRecordKind.apply_many`."""
+
+    record_id: str
+    version: int
+    body: dict[str, Any]
+    text: str | None = None
+    """The body as canonical JSON text, when the caller holds it (a pulled page does): the
+    kind may store it as is instead of serialising `body` again."""
+
+
 @runtime_checkable
 class BatchRecordKind(RecordKind, Protocol):
     """A `RecordKind` that can also upsert many records of one origin in one go (optional).
@@ -61,10 +73,8 @@ class BatchRecordKind(RecordKind, Protocol):
     write them with a few batched statements instead of several per record.
     """
 
-    def apply_many(
-        self, session: Session, *, origin: str, records: Sequence[tuple[str, int, dict[str, Any]]]
-    ) -> None:
-        """Upsert each `(record_id, version, body)` of `origin`, as `apply` would one by one."""
+    def apply_many(self, session: Session, *, origin: str, records: Sequence[Upsert]) -> None:
+        """Upsert each record of `origin`, as `apply` would one by one."""
 
 
 MessageHandler = Callable[[Session, InboxMessage], None]

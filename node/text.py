@@ -23,6 +23,13 @@ def _fold_word(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@functools.lru_cache(maxsize=4096)
+def fold_term(value: str) -> str:
+    """`fold` through a cache, for short values many records share (trades, skills, cities,
+    territories, languages): a page of cards folds each of them once."""
+    return fold(value)
+
+
 def fold_all(parts: Iterable[str]) -> str:
     """One folded, space-joined string of every non-empty part (a search column's content)."""
     return " ".join(fold(p) for p in parts if p)

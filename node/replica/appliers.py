@@ -7,14 +7,18 @@ read at all is stored raw and skipped by the queries rather than crashing the sy
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
+from federation.bulk import insert_rows
+from federation.registry import Upsert
 from node.models import (
     CardAvailability,
     CardTag,
@@ -24,9 +28,10 @@ from node.models import (
     NetworkTourDate,
     NetworkVenue,
 )
+from node.models.base import utcnow
 from node.models.replica import ReplicaMixin
 from node.replica import fulltext
-from node.text import fold, fold_all
+from node.text import fold, fold_all, fold_term
 from schemas import shared
 
 log = logging.getLogger(__name__)
@@ -34,11 +39,27 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=ReplicaMixin)
 _IN_CHUNK = 500
-# Batched inserts go to the tables, not the mapped classes: the ORM's bulk path costs more
-# than the statement itself for rows that nothing in the session holds.
+# Batched inserts go to the tables through the driver (`insert_rows`): the ORM's bulk path,
+# and even a Core executemany, cost more than the statements for rows nothing else holds.
 _CARDS = cast(Table, DirectoryCard.__table__)
 _TAGS = cast(Table, CardTag.__table__)
 _PERIODS = cast(Table, CardAvailability.__table__)
+_CARD_COLUMNS = (
+    "origin",
+    "record_id",
+    "version",
+    "body",
+    "received_at",
+    "display_name",
+    "sort_name",
+    "city",
+    "territory",
+    "trades",
+    "skills",
+    "languages",
+    "visibility",
+    "search_text",
+)
 
 
 def _existing(session: Session, model: type[R], origin: str, record_id: str) -> R | None:
@@ -59,15 +80,14 @@ class CardKind:
     def apply(
         self, session: Session, *, origin: str, record_id: str, version: int, body: dict[str, Any]
     ) -> None:
-        self.apply_many(session, origin=origin, records=[(record_id, version, body)])
+        self.apply_many(session, origin=origin, records=[Upsert(record_id, version, body)])
 
-    def apply_many(
-        self, session: Session, *, origin: str, records: Sequence[tuple[str, int, dict[str, Any]]]
-    ) -> None:
-        parsed: dict[str, tuple[int, dict[str, Any], shared.DirectoryCard]] = {}
-        for record_id, version, body in records:
+    def apply_many(self, session: Session, *, origin: str, records: Sequence[Upsert]) -> None:
+        parsed: dict[str, tuple[Upsert, shared.DirectoryCard]] = {}
+        for record in records:
+            record_id = record.record_id
             try:
-                parsed[record_id] = (version, body, shared.DirectoryCard.model_validate(body))
+                parsed[record_id] = (record, shared.DirectoryCard.model_validate(record.body))
             except ValidationError:
                 log.warning(
                     "unreadable %s %s/%s kept out of the directory", self.kind, origin, record_id
@@ -77,16 +97,18 @@ class CardKind:
             return
         session.flush()
         held = _held_cards(session, origin, list(parsed))
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         stale: list[tuple[int, str]] = []
-        for record_id, (version, body, card) in parsed.items():
-            values = _card_values(card) | {"version": version, "body": body}
+        received_at = utcnow()
+        for record_id, (record, card) in parsed.items():
+            values = _card_values(card)
             found = held.get(record_id)
             if found is None:
-                inserts.append({"origin": origin, "record_id": record_id, **values})
-            elif found.version <= version:
-                updates.append({"pk": found.pk, **values})
+                inserts.append(_card_row(origin, record, values, received_at))
+            elif found.version <= record.version:
+                updates.append({"pk": found.pk, **values, "version": record.version})
+                updates[-1]["body"] = record.body
                 stale.append((found.pk, found.search_text))
         written: list[tuple[int, shared.DirectoryCard, str]] = []
         if updates:
@@ -97,26 +119,22 @@ class CardKind:
             session.execute(update(DirectoryCard), updates)
             _expire_cards(session, set(pks))
             by_pk = {found.pk: record_id for record_id, found in held.items()}
-            written += [(u["pk"], parsed[by_pk[u["pk"]]][2], u["search_text"]) for u in updates]
+            written += [(u["pk"], parsed[by_pk[u["pk"]]][1], u["search_text"]) for u in updates]
         if inserts:
-            new_pks = session.scalars(
-                insert(_CARDS).returning(_CARDS.c.pk, sort_by_parameter_order=True), inserts
-            ).all()
-            written += [
-                (pk, parsed[row["record_id"]][2], row["search_text"])
-                for pk, row in zip(new_pks, inserts, strict=True)
-            ]
-        tags: list[dict[str, Any]] = []
-        periods: list[dict[str, Any]] = []
+            # The new rows' keys are read back by record: RETURNING in parameter order would
+            # make SQLAlchemy insert one row per statement on SQLite.
+            insert_rows(session, _CARDS, _CARD_COLUMNS, inserts)
+            new_pks = _card_pks(session, origin, [row[1] for row in inserts])
+            written += [(new_pks[row[1]], parsed[row[1]][1], row[-1]) for row in inserts]
+        tags: list[tuple[int, str, str]] = []
+        periods: list[tuple[int, Any, Any]] = []
         for pk, card, _text in written:
-            kinds = {("trade", fold(t)[:80]) for t in card.trades}
-            kinds |= {("skill", fold(s)[:80]) for s in card.skills}
-            tags += [{"card_pk": pk, "kind": k, "tag": t} for k, t in sorted(kinds)]
-            periods += [{"card_pk": pk, "start": p.start, "end": p.end} for p in card.availability]
-        if tags:
-            session.execute(insert(_TAGS), tags)
-        if periods:
-            session.execute(insert(_PERIODS), periods)
+            kinds = {("trade", fold_term(t)[:80]) for t in card.trades}
+            kinds |= {("skill", fold_term(s)[:80]) for s in card.skills}
+            tags += [(pk, k, t) for k, t in sorted(kinds)]
+            periods += [(pk, p.start, p.end) for p in card.availability]
+        insert_rows(session, _TAGS, ("card_pk", "kind", "tag"), tags)
+        insert_rows(session, _PERIODS, ("card_pk", "start", "end"), periods)
         fulltext.index_cards(session, [(pk, text) for pk, _card, text in written])
 
     def remove(self, session: Session, *, origin: str, record_id: str) -> None:
@@ -158,28 +176,67 @@ def _held_cards(session: Session, origin: str, record_ids: list[str]) -> dict[st
     return held
 
 
+def _card_pks(session: Session, origin: str, record_ids: list[str]) -> dict[str, int]:
+    """The keys of `origin`'s cards among `record_ids`."""
+    pks: dict[str, int] = {}
+    for start in range(0, len(record_ids), _IN_CHUNK):
+        rows = session.execute(
+            select(DirectoryCard.record_id, DirectoryCard.pk).where(
+                DirectoryCard.origin == origin,
+                DirectoryCard.record_id.in_(record_ids[start : start + _IN_CHUNK]),
+            )
+        )
+        pks.update({record_id: pk for record_id, pk in rows})
+    return pks
+
+
+def _card_row(
+    origin: str, record: Upsert, values: dict[str, Any], received_at: Any
+) -> tuple[Any, ...]:
+    """A new card's row in `_CARD_COLUMNS` order, JSON columns as text (`insert_rows`)."""
+    return (
+        origin,
+        record.record_id,
+        record.version,
+        record.text if record.text is not None else json.dumps(record.body),
+        received_at,
+        values["display_name"],
+        values["sort_name"],
+        values["city"],
+        values["territory"],
+        _json_strings(values["trades"]),
+        _json_strings(values["skills"]),
+        _json_strings(values["languages"]),
+        values["visibility"],
+        values["search_text"],
+    )
+
+
+def _json_strings(values: list[str]) -> str:
+    """A list of strings as JSON text (what the JSON column would write, without its encoder
+    set up for each list)."""
+    return "[" + ",".join(map(encode_basestring, values)) + "]"
+
+
 def _card_values(card: shared.DirectoryCard) -> dict[str, Any]:
     """The `directory_cards` columns derived from a card body."""
+    name = fold(card.display_name)
+    terms = [card.city, card.territory, *card.trades, *card.skills, *card.languages]
+    # What `fold_all` of the same parts gives, the values many cards share folded once.
+    searched = [name] if card.display_name else []
+    searched += [fold_term(t) for t in terms if t]
+    if card.bio:
+        searched.append(fold(card.bio))
     return {
         "display_name": card.display_name[:200],
-        "sort_name": fold(card.display_name)[:200],
+        "sort_name": name[:200],
         "city": card.city[:120],
         "territory": card.territory[:120],
         "trades": card.trades,
         "skills": card.skills,
         "languages": card.languages,
         "visibility": card.visibility,
-        "search_text": fold_all(
-            [
-                card.display_name,
-                card.city,
-                card.territory,
-                *card.trades,
-                *card.skills,
-                *card.languages,
-                card.bio,
-            ]
-        ),
+        "search_text": " ".join(searched),
     }
 
 

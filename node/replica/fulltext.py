@@ -61,9 +61,8 @@ def unindex_card(session: Session, card: DirectoryCard) -> None:
 def index_cards(session: Session, rows: Sequence[tuple[int, str]]) -> None:
     """Index many cards at once: `(pk, search_text)` pairs (SQLite; PostgreSQL derives it)."""
     if rows and _sqlite(session):
-        session.execute(
-            text("INSERT INTO directory_fts(rowid, search_text) VALUES (:pk, :t)"),
-            [{"pk": pk, "t": t} for pk, t in rows],
+        session.connection().exec_driver_sql(
+            "INSERT INTO directory_fts(rowid, search_text) VALUES (?, ?)", list(rows)
         )
 
 

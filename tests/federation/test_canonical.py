@@ -122,3 +122,45 @@ def test_the_protocol_examples_still_hash_as_published() -> None:
     assert page["entries"][1]["body_hash"] == (
         "751a7a665c0944d1842143873fbae7febaa1493a18f812530a464bef81004578"
     )
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(TEXT, min_size=6, max_size=6),
+    st.integers(min_value=-(2**53) - 2, max_value=2**53 + 2),
+    st.integers(min_value=-(2**53) - 2, max_value=2**53 + 2),
+)
+def test_entry_hash_is_the_hash_of_the_rfc8785_entry_object(
+    texts: list[str], seq: int, version: int
+) -> None:
+    origin, kind, record_id, op, digest, prev = texts
+    fields = {
+        "origin": origin,
+        "seq": seq,
+        "kind": kind,
+        "id": record_id,
+        "version": version,
+        "op": op,
+        "body_hash": digest,
+        "prev": prev,
+    }
+    expected = _outcome(rfc8785.dumps, fields)
+
+    def hashed() -> str:
+        return entry_hash(
+            origin=origin,
+            seq=seq,
+            kind=kind,
+            record_id=record_id,
+            version=version,
+            op=op,
+            body_hash=digest,
+            prev_hash=prev,
+        )
+
+    if expected == "refused":
+        with pytest.raises(ValueError):
+            hashed()
+    else:
+        assert isinstance(expected, bytes)
+        assert hashed() == sha256_hex(expected)

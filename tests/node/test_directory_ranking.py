@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from federation.registry import Upsert
 from node.db import make_engine, make_sessionmaker
 from node.migrations import upgrade
 from node.replica import fulltext
@@ -18,7 +19,7 @@ def _cards(engine: Engine, names: list[tuple[str, str]]) -> None:
             session,
             origin="x",
             records=[
-                (f"m{i}", 1, {"display_name": name, "trades": [trade]})
+                Upsert(f"m{i}", 1, {"display_name": name, "trades": [trade]})
                 for i, (name, trade) in enumerate(names)
             ],
         )
@@ -50,7 +51,7 @@ def test_an_updated_card_is_reindexed_and_retagged_in_a_batch(db_url: str) -> No
         CardKind().apply_many(
             session,
             origin="x",
-            records=[("m0", 2, {"display_name": "Léa Martin", "trades": ["Régie lumière"]})],
+            records=[Upsert("m0", 2, {"display_name": "Léa Martin", "trades": ["Régie lumière"]})],
         )
     with make_sessionmaker(engine)() as session:
         assert search_directory(session, q="son")[0] == []
