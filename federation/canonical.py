@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import rfc8785
@@ -48,20 +49,41 @@ def canonical_bytes(value: Any) -> bytes:
 def _plain(value: Any) -> bool:
     """Whether `value` holds only what the fast path writes exactly as RFC 8785 does."""
     kind = type(value)
+    if kind is dict:
+        return _plain_keys(value) and _plain_items(value.values())
+    if kind is list:
+        return _plain_items(value)
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
         return bool(-INT_MAX <= value <= INT_MAX)
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
-                return False
-            if type(item) is not str and not _plain(item):
-                return False
-        return True
-    if kind is list:
-        return all(type(item) is str or _plain(item) for item in value)
     return False
+
+
+def _plain_keys(value: dict[Any, Any]) -> bool:
+    """String keys only, none holding a character beyond U+FFFF (checked at C speed)."""
+    if value and set(map(type, value)) != _STR:
+        return False
+    return all(map(str.isascii, value)) or max(map(max, filter(None, value))) <= "\uffff"
+
+
+def _plain_items(items: Iterable[Any]) -> bool:
+    for item in items:
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if not -INT_MAX <= item <= INT_MAX:
+                return False
+        elif kind is dict or kind is list:
+            if not _plain(item):
+                return False
+        else:
+            return False
+    return True
+
+
+_STR = {str}
 
 
 def sha256_hex(data: bytes) -> str:

@@ -91,7 +91,9 @@ def test_canonical_bytes_examples(value: Any, expected: bytes) -> None:
     assert canonical_bytes(value) == expected
 
 
-@pytest.mark.parametrize("value", [2**53, -(2**53), float("nan"), float("inf"), "\ud800"])
+@pytest.mark.parametrize(
+    "value", [2**53, -(2**53), float("nan"), float("inf"), "\ud800", {1: "x"}, {"a": [{2: 1}]}]
+)
 def test_values_json_cannot_carry_exactly_are_refused(value: Any) -> None:
     with pytest.raises(ValueError):
         canonical_bytes({"v": value})
