@@ -74,3 +74,26 @@ def growth_table(results: dict[str, Any]) -> str:
             f"{_cell(q.get('rss_mb'), '')} |"
         )
     return "\n".join(rows)
+
+
+def network_table(results: dict[str, Any]) -> str:
+    """Convergence and fan-out at each measured network size."""
+    rows = ["| Nodes | Diameter | Cards per node | Convergence push s | Convergence pull s "
+            "| Fan-out p95 ms |", "|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    runs = list(results.get("growth", {}).get("nodes", []))
+    runs.append({key: results.get(key) for key in _NETWORK_KEYS})
+    for run in sorted(runs, key=lambda r: r.get("nodes") or 0):
+        if run.get("nodes") is None:
+            continue
+        rows.append("| " + " | ".join(_cell(run.get(key), "") for key in _NETWORK_KEYS) + " |")
+    return "\n".join(rows)
+
+
+_NETWORK_KEYS = (
+    "nodes",
+    "diameter",
+    "fanout_cards_per_node",
+    "convergence_push_s",
+    "convergence_pull_s",
+    "fanout_p95_ms",
+)

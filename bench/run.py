@@ -15,7 +15,7 @@ from typing import Any
 
 from bench import baseline, network, search, sync
 from bench.nodes import postgres_schemas
-from bench.report import table
+from bench.report import growth_table, network_table, table
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SIZES: dict[str, dict[str, Any]] = {
@@ -31,6 +31,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "convergence_repeats": 1,
         "growth_sync": [],
         "growth_search": [],
+        "growth_nodes": [],
     },
     "full": {
         "sync_entries": 100_000,
@@ -44,6 +45,8 @@ SIZES: dict[str, dict[str, Any]] = {
         "convergence_repeats": 5,
         "growth_sync": [10_000, 30_000],
         "growth_search": [10_000, 30_000],
+        "growth_nodes": [5, 10],
+        "growth_cards_per_node": 1_000,
     },
 }
 
@@ -86,8 +89,9 @@ def engine_run(
 
 
 def growth(root: Path, sizes: dict[str, Any], log: Callable[..., None]) -> dict[str, Any]:
-    """Sync rate and search latency at smaller sizes (SQLite), to see how each cost grows."""
-    rows: dict[str, Any] = {"sync": [], "search": []}
+    """Sync rate, search latency, convergence and fan-out at smaller sizes (SQLite), to see
+    how each cost grows with entries, cards and nodes."""
+    rows: dict[str, Any] = {"sync": [], "search": [], "nodes": []}
     for n in sizes["growth_sync"]:
         log(f"growth: catch-up sync of {n:,} entries")
         rows["sync"].append(sync.catch_up(root / f"g-sync-{n}", n))
@@ -96,6 +100,17 @@ def growth(root: Path, sizes: dict[str, Any], log: Callable[..., None]) -> dict[
         node, rate = search.load(root / f"g-search-{n}", n)
         measured = search.measure(root / f"g-search-{n}", node, queries=sizes["queries"])
         rows["search"].append({"cards": n, "load_entries_per_s": round(rate, 1), **measured})
+    for n in sizes["growth_nodes"]:
+        log(f"growth: {n} nodes, convergence and fan-out")
+        rows["nodes"].append(
+            network.run(
+                root / f"g-net-{n}",
+                nodes=n,
+                cards_per_node=sizes["growth_cards_per_node"],
+                queries=sizes["fanout_queries"],
+                repeats=sizes["convergence_repeats"],
+            )
+        )
     return rows
 
 
@@ -155,12 +170,17 @@ def main() -> None:
                 results["postgresql"][key] = results[key]  # one network run, SQLite homes
         else:
             log("PostgreSQL skipped (set ARCHIPEL_TEST_POSTGRES_URL to include it)")
-        if sizes["growth_sync"] or sizes["growth_search"]:
+        if sizes["growth_sync"] or sizes["growth_search"] or sizes["growth_nodes"]:
             results["growth"] = growth(root / "growth", sizes, log)
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(table(results))
+    if "growth" in results:
+        print()
+        print(growth_table(results))
+        print()
+        print(network_table(results))
     log(f"results written to {args.output}")
 
 
