@@ -10,10 +10,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.datastructures import URL, Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from node import __version__
 from node.api import (
@@ -68,31 +66,31 @@ ROUTERS = (
 )
 
 
-class BodyLimit(BaseHTTPMiddleware):
+class BodyLimit:
     """Refuse local API bodies over the configured size before any route reads them.
 
     Federation routes have their own limit (`federation.max_body_bytes`), checked there.
+    A plain ASGI middleware: it only reads a header, so it needs neither a `Request` nor the
+    task group and streams `BaseHTTPMiddleware` sets up around every request.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
-        super().__init__(app)
+        self.app = app
         self.limit = limit
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
-        if (
-            length is not None
-            and length.isdigit()
-            and int(length) > self.limit
-            and not request.url.path.startswith("/federation/")
-        ):
-            return problem_response(
-                413,
-                "Content Too Large",
-                f"the request body is {length} bytes; this node accepts at most {self.limit}",
-                instance=request.url.path,
-            )
-        return await call_next(request)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/federation/"):
+            length = Headers(scope=scope).get("content-length")
+            if length is not None and length.isdigit() and int(length) > self.limit:
+                response = problem_response(
+                    413,
+                    "Content Too Large",
+                    f"the request body is {length} bytes; this node accepts at most {self.limit}",
+                    instance=URL(scope=scope).path,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import ValidationError
+from fastapi import APIRouter, Query, Request
+from pydantic import TypeAdapter, ValidationError
+from starlette.responses import Response
 
-from node.api.deps import AppSettings, CurrentActor, Db
+from node.api.deps import AppSettings, CurrentActor, Db, get_settings
 from node.services import network as service
 from node.services.origins import known_origins
 from schemas.loans import BusyPeriod
@@ -22,12 +23,14 @@ from schemas.network import (
 
 router = APIRouter(prefix="/api", tags=["network"])
 PageLimit = Annotated[int, Query(ge=1, le=200, description="Items per page (1-200).")]
+DIRECTORY_PAGE = TypeAdapter(DirectoryPage)
+"""Serialises a directory page the way FastAPI serialises a `response_model` (same bytes)."""
 
 
 @router.get("/directory", response_model=DirectoryPage)
 def directory(
+    request: Request,
     db: Db,
-    settings: AppSettings,
     _actor: CurrentActor,
     q: Annotated[str | None, Query(max_length=200, description="Words to find.")] = None,
     skill: str | None = None,
@@ -37,7 +40,7 @@ def directory(
     available_on: date | None = None,
     limit: PageLimit = 20,
     cursor: str | None = None,
-) -> DirectoryPage:
+) -> Response:
     """Members of every bureau, own ones included; accent- and case-insensitive."""
     rows, next_cursor = service.search_directory(
         db,
@@ -50,8 +53,11 @@ def directory(
         limit=limit,
         cursor=cursor,
     )
-    origins = known_origins(db)
-    own = settings.node.slug
+    # The settings are read here rather than through a dependency, and the page is
+    # serialised here rather than by the route (which would validate it again): each sync
+    # dependency and the response's validation cost a trip through the thread pool.
+    own = get_settings(request).node.slug
+    synced = service.synced_at(db, {r.origin for r in rows} - {own})
     now = datetime.now(UTC)
     items = [
         DirectoryItem(
@@ -65,13 +71,12 @@ def directory(
             skills=r.skills,
             languages=r.languages,
             visibility=r.visibility,
-            synced_at=now
-            if r.origin == own
-            else (origins[r.origin].synced_at if r.origin in origins else None),
+            synced_at=now if r.origin == own else synced.get(r.origin),
         )
         for r in rows
     ]
-    return DirectoryPage(items=items, next_cursor=next_cursor)
+    page = DirectoryPage(items=items, next_cursor=next_cursor)
+    return Response(DIRECTORY_PAGE.dump_json(page, by_alias=True), media_type="application/json")
 
 
 def _territory_origins(db: Db, territory: str | None) -> list[str] | None:

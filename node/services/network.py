@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
+from federation.models import FedOrigin
 from node.models import (
     CardAvailability,
     CardTag,
@@ -94,11 +95,32 @@ def search_directory(
                 (CardAvailability.end.is_(None)) | (CardAvailability.end >= available_on),
             )
         )
-    ranked = fulltext.search(session, stmt, q) if q else None
-    stmt = (
-        ranked if ranked is not None else stmt.order_by(DirectoryCard.sort_name, DirectoryCard.pk)
+    found = fulltext.search(session, stmt, q, need=decode_cursor(cursor) + limit + 1) if q else None
+    if found is None:
+        return page(
+            session,
+            stmt.order_by(DirectoryCard.sort_name, DirectoryCard.pk),
+            limit=limit,
+            cursor=cursor,
+        )
+    if found.walk is not None:
+        rows, next_cursor = page(session, found.walk, limit=limit, cursor=cursor)
+        if next_cursor is not None:  # the walk found the whole page and one more: exact
+            return rows, next_cursor
+    return page(session, found.ordered, limit=limit, cursor=cursor)
+
+
+def synced_at(session: Session, origins: Collection[str]) -> dict[str, datetime | None]:
+    """When this node last applied entries of each of `origins` (blocked bureaus left out,
+    as by `known_origins`), for the few bureaus a page of results shows."""
+    if not origins:
+        return {}
+    rows = session.execute(
+        select(FedOrigin.slug, FedOrigin.last_applied_at).where(
+            FedOrigin.slug.in_(sorted(origins)), FedOrigin.blocked.is_(False)
+        )
     )
-    return page(session, stmt, limit=limit, cursor=cursor)
+    return {slug: applied for slug, applied in rows}
 
 
 def network_tours(
