@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -71,53 +73,25 @@ def serve(
     With one process (the default) it also runs the sync scheduler. With `--workers N > 1`
     the web processes never schedule: start `archipel worker` for sync and deliveries.
     """
-    import uvicorn
+    from node.migrations import upgrade  # Alembic goes away with this process image
+    from node.server import command
 
     state: CliState = ctx.obj
-    settings = state.settings()
-    _upgrade_in_child(settings.database_url)
-    options = {
-        "host": host or settings.server.host,
-        "port": port or settings.server.port,
-        "log_level": "info",
-        "proxy_headers": True,
-        "forwarded_allow_ips": settings.server.forwarded_allow_ips,
-    }
-    if workers == 1:
-        from node.app import create_app
-
-        uvicorn.run(create_app(settings, engine=state.engine()), **options)  # type: ignore[arg-type]
-        return
-    os.environ["ARCHIPEL_HOME"] = str(state.home.resolve())
-    os.environ["ARCHIPEL_FEDERATION__ENABLED"] = "false"
-    typer.echo(f"{workers} web processes; sync runs in `archipel worker`.", err=True)
-    state.close()
-    uvicorn.run("node.asgi:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
-
-
-def _upgrade_in_child(database_url: str) -> None:
-    """Bring the schema up to date in a forked child process, so that the serving process
-    never loads Alembic (some 15 MB of resident memory it would keep for nothing)."""
-    import multiprocessing
-
-    child = multiprocessing.get_context("fork").Process(
-        target=_upgrade, args=(database_url,), name="archipel-migrate"
-    )
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        fail("the database could not be migrated (the error is above)")
-
-
-def _upgrade(database_url: str) -> None:
-    from node.db import make_engine
-    from node.migrations import upgrade
-
-    engine = make_engine(database_url)
+    state.settings()
     try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+        upgrade(state.engine())
+    except Exception:
+        traceback.print_exc()
+        fail("the database could not be migrated (the error is above)")
+    state.close()
+    if workers > 1:
+        typer.echo(f"{workers} web processes; sync runs in `archipel worker`.", err=True)
+    # The serving process is a fresh interpreter in this same process (same id and signals):
+    # none of the command line's modules stay resident while it serves (see node/server.py).
+    argv = command(state.home, host=host, port=port, workers=workers)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)
 
 
 def worker(ctx: typer.Context) -> None:
