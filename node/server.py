@@ -42,7 +42,10 @@ if __name__ in ("__main__", "__mp_main__"):
 
 def command(home: Path, *, host: str | None, port: int | None, workers: int) -> list[str]:
     """The argv that starts this module for `home` with the same interpreter."""
-    argv = [sys.executable, "-m", "node.server", "--home", str(home), "--workers", str(workers)]
+    # -P: the working directory is not put on the import path (a stray module there must not
+    # shadow a package of the server).
+    argv = [sys.executable, "-P", "-m", "node.server", "--home", str(home)]
+    argv += ["--workers", str(workers)]
     if host is not None:
         argv += ["--host", host]
     if port is not None:

@@ -75,11 +75,11 @@ def test_the_command_that_starts_the_server_keeps_host_port_and_workers() -> Non
     from node.server import command
 
     argv = command(Path("var/node"), host="0.0.0.0", port=8001, workers=3)
-    assert argv[:3] == [sys.executable, "-m", "node.server"]
-    assert argv[3:] == [
+    assert argv[:4] == [sys.executable, "-P", "-m", "node.server"]
+    assert argv[4:] == [
         *("--home", "var/node", "--workers", "3", "--host", "0.0.0.0", "--port", "8001"),
     ]
-    assert command(Path("h"), host=None, port=None, workers=1)[3:] == [
+    assert command(Path("h"), host=None, port=None, workers=1)[4:] == [
         *("--home", "h", "--workers", "1"),
     ]
 
