@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.config import FederationConfig
@@ -26,6 +25,7 @@ from federation.errors import FederationError
 from federation.leader import Leadership
 from federation.models import FedOrigin, FedPeer
 from federation.sync import SyncEngine, SyncReport
+from schemas.federation import Heads
 
 __all__ = ["SyncScheduler"]
 
@@ -76,6 +76,10 @@ class SyncScheduler:
         self._pulling: set[str] = set()
         self._notifying: set[str] = set()
         self._notify_again: set[str] = set()
+        # Peers that notified this (leading) process since their pull started, and the heads
+        # their latest notify carried.
+        self._notified: set[str] = set()
+        self._hints: dict[str, Heads] = {}
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -95,32 +99,30 @@ class SyncScheduler:
         self._housekeeping()
         return reports
 
-    def pull(self, peer_slug: str) -> SyncReport:
-        """Pull one peer now and schedule its next attempt from the outcome."""
+    def pull(self, peer_slug: str, heads: Heads | None = None) -> SyncReport:
+        """Pull one peer now and schedule its next attempt from the outcome.
+
+        `heads` are those the peer's notify carried (the pull skips asking for them). Peers
+        hear of what the pull applied from the sync engine, as soon as each page commits.
+        """
         started = self._now()
-        report = self._sync.pull_peer(peer_slug)
-        if report.applied:
-            # We now hold more of the network: tell our other peers, so a change crosses a
-            # line of relays in seconds rather than one sync interval per hop.
-            self.log_grew()
-        try:
-            with self._sessions() as session, session.begin():
-                peer = session.get(FedPeer, peer_slug)
-                if peer is not None:
-                    if report.ok:
-                        peer.failures = 0
-                        # A notify that arrived while we pulled asks for another pull: keep it.
-                        if peer.next_attempt_at is None or peer.next_attempt_at <= started:
-                            peer.next_attempt_at = None
-                    else:
-                        peer.failures += 1
-                        delay = self.backoff(peer.failures)
-                        peer.next_attempt_at = self._now() + timedelta(seconds=delay)
-        except SQLAlchemyError as exc:
-            # A locked or full database refuses this bookkeeping too; the peer is simply
-            # pulled again at its next tick.
-            log.warning("could not schedule the next pull of %s: %s", peer_slug, exc)
-        return report
+
+        def schedule(peer: FedPeer, report: SyncReport) -> None:
+            # In the transaction that records the pull's outcome: one write per pull.
+            if report.ok:
+                peer.failures = 0
+                # A notify that another process marked while we pulled asks for another
+                # pull: keep it. A backoff still in the future (this pull answered a
+                # notify) is over.
+                mark = peer.next_attempt_at
+                if mark is None or mark <= started or mark > self._now():
+                    peer.next_attempt_at = None
+            else:
+                peer.failures += 1
+                delay = self.backoff(peer.failures)
+                peer.next_attempt_at = self._now() + timedelta(seconds=delay)
+
+        return self._sync.pull_peer(peer_slug, heads, bookkeeping=schedule)
 
     def backoff(self, failures: int) -> float:
         """Seconds to wait after `failures` failures in a row: doubling, capped, jittered."""
@@ -128,44 +130,72 @@ class SyncScheduler:
         return float(base) * (1 - self._config.sync_jitter * self._rng.random())
 
     def pull_if_due(self, peer_slug: str) -> SyncReport | None:
-        """The periodic job of one peer: pull unless it is removed, backing off, or already
-        being pulled."""
+        """The job of one peer: pull unless it is removed, backing off (and has not notified
+        us since), or already being pulled; pull again at once if it notified us meanwhile."""
         with self._sessions() as session:
             peer = session.get(FedPeer, peer_slug)
             if peer is None or peer.state != "active":
+                with self._lock:
+                    self._notified.discard(peer_slug)
+                    self._hints.pop(peer_slug, None)
                 return None
-            if peer.next_attempt_at is not None and peer.next_attempt_at > self._now():
-                return None
+            backing_off = peer.next_attempt_at is not None and peer.next_attempt_at > self._now()
         with self._lock:
             if peer_slug in self._pulling:
                 return None
+            if backing_off and peer_slug not in self._notified:
+                return None
             self._pulling.add(peer_slug)
         try:
-            return self.pull(peer_slug)
-        finally:
+            while True:
+                with self._lock:
+                    self._notified.discard(peer_slug)
+                    heads = self._hints.pop(peer_slug, None)
+                report = self.pull(peer_slug, heads)
+                with self._lock:
+                    # Checked and released at once: a notify arriving after this starts
+                    # the job anew.
+                    if peer_slug not in self._notified:
+                        self._pulling.discard(peer_slug)
+                        return report
+        except BaseException:
             with self._lock:
                 self._pulling.discard(peer_slug)
+            raise
 
-    def trigger_now(self, peer_slug: str) -> None:
-        """Make a peer due at once (it notified us, so it is up: forget its backoff)."""
+    def trigger_now(self, peer_slug: str, heads: Heads | None = None) -> None:
+        """Make a peer due at once (it notified us, so it is up: forget its backoff).
+
+        In the process that runs the scheduler the mark stays in memory, with the `heads` the
+        notify carried, and the peer's job starts at once (or runs again as soon as the pull
+        in flight ends); in any other process it is written to the database, where the
+        leader's watch finds it.
+        """
+        aps = self._aps if self._leading else None
+        if aps is None or not aps.running:
+            self._mark_due(peer_slug)
+            return
+        with self._lock:
+            self._notified.add(peer_slug)
+            if heads is not None:
+                self._hints[peer_slug] = _newer_heads(self._hints.get(peer_slug), heads)
+            if peer_slug in self._pulling:
+                return  # the pull in flight sees the mark and pulls again when it ends
+        job = aps.get_job(_job_id(peer_slug))
+        if job is None:
+            # Peered by another process (the CLI) since our last reconcile: its new job
+            # starts at once.
+            self.reconcile_jobs()
+        else:
+            job.modify(next_run_time=datetime.now(UTC))
+
+    def _mark_due(self, peer_slug: str) -> None:
         with self._sessions() as session, session.begin():
             peer = session.get(FedPeer, peer_slug)
             if peer is None or peer.state != "active":
                 return
             # "Due now" in the database: whichever process leads pulls it at its next watch.
             peer.next_attempt_at = self._now()
-        with self._lock:
-            if peer_slug in self._pulling:
-                return  # the pull in flight keeps the mark; the watch pulls again after it
-        aps = self._aps if self._leading else None
-        if aps is not None and aps.running:
-            job = aps.get_job(_job_id(peer_slug))
-            if job is None:
-                # Peered by another process (the CLI) since our last reconcile: its new job
-                # starts at once.
-                self.reconcile_jobs()
-            else:
-                job.modify(next_run_time=datetime.now(UTC))
 
     # -- notifications ----------------------------------------------------------------------
 
@@ -327,6 +357,10 @@ class SyncScheduler:
                     FedPeer.next_attempt_at <= now,
                 )
             ).all()
+        with self._lock:
+            # A notify whose job start was refused (the job was just finishing) waits no more
+            # than one watch.
+            due = [*due, *(self._notified - set(due))]
         aps = self._aps
         for slug in due:
             job = aps.get_job(_job_id(slug)) if aps is not None else None
@@ -377,6 +411,20 @@ class SyncScheduler:
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
+
+
+def _newer_heads(pending: Heads | None, heads: Heads) -> Heads:
+    """The heads of a notify, kept with any further seq an earlier, unconsumed one gave
+    (two notifies may be handled out of order); an origin the latest one no longer lists
+    (blocked by the peer) is dropped."""
+    if pending is None or pending.node != heads.node:
+        return heads
+    earlier = {h.origin: h for h in pending.origins}
+    merged = [
+        earlier[h.origin] if h.origin in earlier and earlier[h.origin].seq > h.seq else h
+        for h in heads.origins
+    ]
+    return Heads(node=heads.node, origins=merged)
 
 
 def _job_id(peer_slug: str) -> str:

@@ -34,15 +34,25 @@ from federation.models import FedOrigin, FedPeer
 from federation.pages import read_heads, read_page
 from federation.signatures import NonceStore, sign_response_headers, signature_nonce, verify_request
 from federation.trust import current_key_resolver
-from schemas.federation import IdentityDocument, InboxMessage, Notify
+from schemas.federation import Heads, IdentityDocument, InboxMessage, Notify, OriginHead
 
-__all__ = ["MAX_PAGE_LIMIT", "BadRequest", "FederationServer", "OriginNotHeld"]
+__all__ = [
+    "MAX_PAGE_LIMIT",
+    "NOTIFY_HEADS",
+    "BadRequest",
+    "FederationServer",
+    "OriginNotHeld",
+    "notified_heads",
+    "notify_heads",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE_LIMIT = 5000
 DEFAULT_PAGE_LIMIT = 1000
 PROBLEM_TYPE = "https://archipel.coop/problems/federation/"
+# The notify's field that carries the sender's heads (§7.4 of docs/protocol.md).
+NOTIFY_HEADS = "heads"
 
 
 class BadRequest(FederationError):
@@ -294,6 +304,40 @@ class FederationServer:
             clock=self._clock,
         )
         return Response(content=content, status_code=status, headers=headers)
+
+
+def notify_heads(session: Session, *, node: str) -> Heads:
+    """The heads a notify carries: those `GET /federation/heads` answers, without the
+    checkpoints (a puller does not need them to ask for pages, and reading them costs one
+    query per origin)."""
+    rows = session.execute(
+        select(FedOrigin.slug, FedOrigin.head_seq, FedOrigin.head_hash)
+        .where(FedOrigin.blocked.is_(False), FedOrigin.head_seq > 0)
+        .order_by(FedOrigin.slug)
+    )
+    return Heads(
+        node=node,
+        origins=[
+            OriginHead(origin=slug, seq=seq, head=head, checkpoint=None) for slug, seq, head in rows
+        ],
+    )
+
+
+def notified_heads(peer: str, notify: Notify) -> Heads | None:
+    """The heads a notify from `peer` carried, or None: absent (an older sender), not a heads
+    document, or naming another node. Only a hint: without it the pull asks for the heads."""
+    raw = (notify.model_extra or {}).get(NOTIFY_HEADS)
+    if raw is None:
+        return None
+    try:
+        heads = Heads.model_validate(raw)
+    except ValidationError as exc:
+        log.info("ignoring the heads of %s's notify: %s invalid field(s)", peer, exc.error_count())
+        return None
+    if heads.node != peer:
+        log.info("ignoring the heads of %s's notify: they are %r's", peer, heads.node)
+        return None
+    return heads
 
 
 def _json(payload: BaseModel | dict[str, Any]) -> bytes:

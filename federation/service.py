@@ -26,7 +26,7 @@ from federation.nonces import DbNonceStore
 from federation.peers import accept_peer, add_peer, block_origin, remove_peer, unblock_origin
 from federation.registry import KEYS_KIND, Registry
 from federation.scheduler import SyncScheduler
-from federation.server import FederationServer
+from federation.server import NOTIFY_HEADS, FederationServer, notified_heads, notify_heads
 from federation.status import FederationStatus, read_status
 from federation.sync import SyncEngine
 from federation.trust import add_rotation, current_key_resolver, sign_rotation
@@ -69,6 +69,7 @@ class Federation:
             registry=registry,
             metrics=self.metrics,
             after_purge=self.after_purge,
+            on_applied=self.log_grew,
             clock=clock,
         )
         self.scheduler = SyncScheduler(
@@ -348,9 +349,13 @@ class Federation:
     # -- outgoing calls ---------------------------------------------------------------------
 
     def notify_peer(self, slug: str, *, pair: KeyPair | None = None) -> None:
-        """Tell a peer our log grew (a signed `POST /federation/notify`)."""
+        """Tell a peer our logs grew (a signed `POST /federation/notify`), with the heads it
+        would otherwise ask for before pulling."""
         url, resolve = self._peer_target(slug)
+        with self._sessions() as session:
+            heads = notify_heads(session, node=self.config.slug)
         payload = Notify(origins=[self.config.slug]).model_dump(mode="json")
+        payload[NOTIFY_HEADS] = heads.model_dump(mode="json")
         self.client.request(
             "POST", f"{url}/federation/notify", payload=payload, resolve_key=resolve, pair=pair
         )
@@ -373,7 +378,7 @@ class Federation:
         return url, current_key_resolver(keys, now=self._clock(), grace=self.config.key_grace)
 
     def _on_notify(self, peer: str, notify: Notify) -> None:
-        self.scheduler.trigger_now(peer)
+        self.scheduler.trigger_now(peer, notified_heads(peer, notify))
 
     def _active_peers(self) -> Sequence[str]:
         with self._sessions() as session:

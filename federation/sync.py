@@ -25,7 +25,7 @@ from federation.models import FedCursor, FedEntry, FedOrigin, FedPeer
 from federation.peers import refresh_peer_keys
 from federation.registry import Registry
 from federation.trust import current_key_resolver
-from schemas.federation import Heads, LogPage
+from schemas.federation import Heads, LogPage, OriginHead
 
 __all__ = ["SyncEngine", "SyncReport"]
 
@@ -60,6 +60,7 @@ class SyncEngine:
         registry: Registry,
         metrics: FederationMetrics,
         after_purge: Callable[[], None],
+        on_applied: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
@@ -67,6 +68,7 @@ class SyncEngine:
         self._client = client
         self._metrics = metrics
         self._after_purge = after_purge
+        self._on_applied = on_applied
         self._clock = clock
         self.applier = PageApplier(own_slug=config.slug, registry=registry, clock=clock)
         # Pulls from several peers may carry the same origin: applying one page at a time
@@ -74,11 +76,23 @@ class SyncEngine:
         self._apply_lock = threading.Lock()
         self._statistics = Statistics()
 
-    def pull_peer(self, peer_slug: str) -> SyncReport:
-        """Pull every origin `peer_slug` holds ahead of us; record the outcome on the peer."""
+    def pull_peer(
+        self,
+        peer_slug: str,
+        heads: Heads | None = None,
+        *,
+        bookkeeping: Callable[[FedPeer, SyncReport], None] | None = None,
+    ) -> SyncReport:
+        """Pull every origin `peer_slug` holds ahead of us; record the outcome on the peer.
+
+        `heads` are the peer's heads as its notify carried them: the pull then goes straight
+        to the pages, without asking `GET /federation/heads` first. `bookkeeping` updates the
+        peer's row in the transaction that records the outcome (one write after a pull).
+        """
         report = SyncReport(peer=peer_slug)
+        noted: Heads | None = None
         try:
-            self._pull(peer_slug, report)
+            noted = self._pull(peer_slug, report, heads)
         except FederationError as exc:
             report.error = f"{exc.reason}: {exc}"
         except ValidationError as exc:
@@ -91,42 +105,63 @@ class SyncEngine:
             report.error = f"{APPLY_FAILED}: {_db_error(exc)}"
         if report.purged:
             self._after_purge()
-        self._record(peer_slug, report)
+        self._record(peer_slug, report, noted, bookkeeping)
         return report
 
-    def _pull(self, peer_slug: str, report: SyncReport) -> None:
+    def _pull(self, peer_slug: str, report: SyncReport, hinted: Heads | None) -> Heads | None:
+        """Pull what the peer's heads (asked for, or `hinted`) show ahead of us; return the
+        hinted heads, to be noted with the outcome."""
         with self._sessions() as session:
             peer = session.get(FedPeer, peer_slug)
             if peer is None or peer.state != "active":
                 raise NotPeered(f"{peer_slug!r} is not an active peer")
             url = peer.url
-        heads = Heads.model_validate_json(self._get(peer_slug, f"{url}/federation/heads", None))
+        if hinted is None:
+            heads = Heads.model_validate_json(self._get(peer_slug, f"{url}/federation/heads", None))
+        else:
+            heads = hinted
         if heads.node != peer_slug:
             raise NotPeered(f"the node at {url} says it is {heads.node!r}, not {peer_slug!r}")
-        self._note_heads(peer_slug, heads)
-        for head in heads.origins:
-            if head.origin == self._config.slug:
-                continue
-            try:
-                self._check_same_history(peer_slug, head.origin, head.seq, head.head)
-                self._pull_origin(peer_slug, url, head.origin, head.seq, report)
-            except FederationError as exc:
-                if not isinstance(exc, Unreachable | RemoteError):
-                    # Transport trouble is not a refusal; a page that fails checks is.
-                    self._metrics.pages_refused.labels(reason=exc.reason).inc()
-                log.warning("page of %s from %s refused: %s", head.origin, peer_slug, exc)
-                if report.error is None:
-                    report.error = f"{exc.reason}: {exc} (origin {head.origin})"
-            except ValidationError as exc:
-                # One origin's malformed page must not stop the others from syncing.
-                self._metrics.pages_refused.labels(reason=MALFORMED).inc()
-                log.warning("malformed page of %s from %s: %s", head.origin, peer_slug, exc)
-                if report.error is None:
-                    report.error = f"{MALFORMED}: page of {head.origin} is not a log page"
-            except SQLAlchemyError as exc:
-                log.exception("applying a page of %s from %s failed", head.origin, peer_slug)
-                if report.error is None:
-                    report.error = f"{APPLY_FAILED}: {_db_error(exc)} ({head.origin})"
+        if hinted is None:
+            self._note_heads(peer_slug, heads)
+        for head in self._behind_first(heads):
+            self._pull_head(peer_slug, url, head, report)
+        # Hinted heads are noted (lag bookkeeping only) once the pages are in, in the write
+        # that records the outcome: off a relay hop's path.
+        return hinted
+
+    def _behind_first(self, heads: Heads) -> list[OriginHead]:
+        """The peer's origins other than ours, those it holds further than we do first: a
+        change is applied (and relayed on) before the other origins are checked."""
+        with self._sessions() as session:
+            held = {
+                slug: seq
+                for slug, seq in session.execute(select(FedOrigin.slug, FedOrigin.head_seq))
+            }
+        others = [h for h in heads.origins if h.origin != self._config.slug]
+        return sorted(others, key=lambda h: held.get(h.origin, 0) >= h.seq)
+
+    def _pull_head(self, peer_slug: str, url: str, head: OriginHead, report: SyncReport) -> None:
+        try:
+            self._check_same_history(peer_slug, head.origin, head.seq, head.head)
+            self._pull_origin(peer_slug, url, head.origin, head.seq, report)
+        except FederationError as exc:
+            if not isinstance(exc, Unreachable | RemoteError):
+                # Transport trouble is not a refusal; a page that fails checks is.
+                self._metrics.pages_refused.labels(reason=exc.reason).inc()
+            log.warning("page of %s from %s refused: %s", head.origin, peer_slug, exc)
+            if report.error is None:
+                report.error = f"{exc.reason}: {exc} (origin {head.origin})"
+        except ValidationError as exc:
+            # One origin's malformed page must not stop the others from syncing.
+            self._metrics.pages_refused.labels(reason=MALFORMED).inc()
+            log.warning("malformed page of %s from %s: %s", head.origin, peer_slug, exc)
+            if report.error is None:
+                report.error = f"{MALFORMED}: page of {head.origin} is not a log page"
+        except SQLAlchemyError as exc:
+            log.exception("applying a page of %s from %s failed", head.origin, peer_slug)
+            if report.error is None:
+                report.error = f"{APPLY_FAILED}: {_db_error(exc)} ({head.origin})"
 
     def _pull_origin(
         self, peer_slug: str, url: str, origin: str, remote_seq: int, report: SyncReport
@@ -187,6 +222,15 @@ class SyncEngine:
             cursor.seq, cursor.updated_at = result.head_seq, self._now()
             cursor.remote_seq = max(cursor.remote_seq or 0, page.head_seq)
         if result.applied:
+            if self._on_applied is not None:
+                # Committed: our peers may pull it from us now (a relay hop starts here,
+                # not when the whole pull is over).
+                try:
+                    self._on_applied()
+                except Exception:  # telling peers is a hint: never fail the pull over it
+                    log.warning(
+                        "could not tell peers about a page of %s", page.origin, exc_info=True
+                    )
             self._metrics.entries_applied.labels(origin=page.origin).inc(result.applied)
             self._statistics.grew(self._sessions, result.applied)
         return result
@@ -227,34 +271,55 @@ class SyncEngine:
     def _note_heads(self, peer_slug: str, heads: Heads) -> None:
         """Remember how far the peer holds each origin: that is what lag is measured against."""
         with self._sessions() as session, session.begin():
-            cursors = {
-                c.origin: c
-                for c in session.scalars(select(FedCursor).where(FedCursor.peer == peer_slug))
-            }
-            for head in heads.origins:
-                if head.origin == self._config.slug:
-                    continue
-                cursor = cursors.get(head.origin)
-                if cursor is None:
-                    held = session.get(FedOrigin, head.origin)
-                    cursor = FedCursor(
-                        peer=peer_slug,
-                        origin=head.origin,
-                        seq=held.head_seq if held is not None else 0,
-                    )
-                    session.add(cursor)
-                cursor.remote_seq, cursor.updated_at = head.seq, self._now()
+            self._note_heads_in(session, peer_slug, heads, only_forward=False)
 
-    def _record(self, peer_slug: str, report: SyncReport) -> None:
+    def _note_heads_in(
+        self, session: Session, peer_slug: str, heads: Heads, *, only_forward: bool
+    ) -> None:
+        """`_note_heads` in the caller's transaction. With `only_forward`, a cursor's remote
+        seq never moves back (the heads came with a notify, and pages applied since may have
+        seen the peer further)."""
+        cursors = {
+            c.origin: c
+            for c in session.scalars(select(FedCursor).where(FedCursor.peer == peer_slug))
+        }
+        for head in heads.origins:
+            if head.origin == self._config.slug:
+                continue
+            cursor = cursors.get(head.origin)
+            if cursor is None:
+                held = session.get(FedOrigin, head.origin)
+                cursor = FedCursor(
+                    peer=peer_slug,
+                    origin=head.origin,
+                    seq=held.head_seq if held is not None else 0,
+                )
+                session.add(cursor)
+            remote = head.seq
+            if only_forward and cursor.remote_seq is not None:
+                remote = max(remote, cursor.remote_seq)
+            cursor.remote_seq, cursor.updated_at = remote, self._now()
+
+    def _record(
+        self,
+        peer_slug: str,
+        report: SyncReport,
+        noted: Heads | None,
+        bookkeeping: Callable[[FedPeer, SyncReport], None] | None,
+    ) -> None:
         try:
             with self._sessions() as session, session.begin():
                 peer = session.get(FedPeer, peer_slug)
                 if peer is None:
                     return
+                if noted is not None:
+                    self._note_heads_in(session, peer_slug, noted, only_forward=True)
                 if report.ok:
                     peer.last_success_at = self._now()
                 else:
                     peer.last_error, peer.last_error_at = report.error, self._now()
+                if bookkeeping is not None:
+                    bookkeeping(peer, report)
         except SQLAlchemyError as exc:
             # The database that just refused the page may refuse this too (still locked,
             # still full): the outcome is in the report and the log, the pull is not lost.

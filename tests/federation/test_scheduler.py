@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ Nodes = tuple[Node, Node, MultiAppTransport, FakeClock]
 def nodes(tmp_path: Path) -> Iterator[Nodes]:
     clock = FakeClock()
     transport = MultiAppTransport()
-    config = {"sync_interval": 30.0, "sync_jitter": 0.0, "backoff_max": 200.0}
+    config: dict[str, Any] = {"sync_interval": 30.0, "sync_jitter": 0.0, "backoff_max": 200.0}
     a = make_node("a", transport, db_url=sqlite_url(tmp_path, "a"), clock=clock, **config)
     b = make_node("b", transport, db_url=sqlite_url(tmp_path, "b"), clock=clock, **config)
     peer(a, b)
@@ -113,7 +114,7 @@ def test_log_growth_is_notified_once_per_debounce(tmp_path: Path) -> None:
     a = make_node("a", transport, db_url=sqlite_url(tmp_path, "a"), notify_debounce=1.0)
     b = make_node("b", transport, db_url=sqlite_url(tmp_path, "b"))
     notified: list[str] = []
-    b.fed.scheduler.trigger_now = notified.append  # type: ignore[method-assign]
+    b.fed.scheduler.trigger_now = lambda peer_slug, heads=None: notified.append(peer_slug)  # type: ignore[method-assign]
     try:
         peer(a, b)
         a.fed.log_grew()  # not started: nobody is notified
