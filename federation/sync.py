@@ -167,9 +167,10 @@ class SyncEngine:
         self, peer_slug: str, url: str, origin: str, remote_seq: int, report: SyncReport
     ) -> None:
         # While a page is applied (CPU and disk here), the next one is already being served
-        # (by the peer) and fetched (by a helper thread): catching up runs at apply speed.
+        # (by the peer), fetched and parsed (by a helper thread, which runs while the apply
+        # waits on the database): catching up runs at apply speed.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as prefetch:
-            ahead: tuple[int, Future[bytes]] | None = None
+            ahead: tuple[int, Future[LogPage]] | None = None
             while True:
                 with self._sessions() as session:
                     row = session.get(FedOrigin, origin)
@@ -179,23 +180,25 @@ class SyncEngine:
                 if held >= remote_seq:
                     return
                 if ahead is not None and ahead[0] == held:
-                    raw = ahead[1].result()
+                    page = ahead[1].result()
                 else:
-                    raw = self._get(peer_slug, f"{url}/federation/log/{origin}", self._at(held))
+                    page = self._page(peer_slug, url, origin, held)
                 ahead = None
-                page = LogPage.model_validate_json(raw)
                 if page.origin != origin:
                     raise NotPeered(f"asked for {origin!r}, {peer_slug!r} answered {page.origin!r}")
                 end = page.checkpoint.seq if page.checkpoint is not None and page.entries else 0
                 if held < end < remote_seq:
-                    ahead = (end, prefetch.submit(
-                        self._get, peer_slug, f"{url}/federation/log/{origin}", self._at(end)
-                    ))  # fmt: skip
+                    ahead = (end, prefetch.submit(self._page, peer_slug, url, origin, end))
                 result = self._apply(page, peer_slug)
                 if result.applied == 0:
                     return  # no progress: the peer has nothing we can link to yet
                 report.applied[origin] = report.applied.get(origin, 0) + result.applied
                 report.purged = report.purged or result.purged
+
+    def _page(self, peer_slug: str, url: str, origin: str, after: int) -> LogPage:
+        """The peer's page of `origin` after seq `after`, parsed (not yet verified)."""
+        raw = self._get(peer_slug, f"{url}/federation/log/{origin}", self._at(after))
+        return LogPage.model_validate_json(raw)
 
     def _check_same_history(self, peer_slug: str, origin: str, seq: int, head: str) -> None:
         """Refuse a peer whose copy of `origin` forks from ours at a seq we both hold (a relay
