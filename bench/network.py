@@ -77,6 +77,7 @@ class Archipelago:
         self.diameter = max(eccentricity)
         self.source = eccentricity.index(self.diameter)
         self._watch: list[Engine] = []
+        self.stuck: list[dict[str, Any]] = []
 
     def env(self) -> dict[str, str]:
         return {"ARCHIPEL_FEDERATION__SYNC_INTERVAL": str(self.sync_interval)}
@@ -93,8 +94,9 @@ class Archipelago:
         for node in self.nodes:
             stop(node)
 
-    def converge(self, client: httpx.Client, label: str, timeout: float = 120) -> float:
-        """Seconds from a new member at the source until every node holds their card."""
+    def converge(self, client: httpx.Client, label: str, timeout: float = 120) -> float | None:
+        """Seconds from a new member at the source until every node holds their card; None
+        when some node still lacks it after `timeout` (their logs are kept in `stuck`)."""
         source = self.nodes[self.source]
         started = time.perf_counter()
         response = client.post(
@@ -112,7 +114,11 @@ class Archipelago:
                     waiting.discard(i)
             time.sleep(0.005)
         if waiting:
-            raise RuntimeError(f"{len(waiting)} nodes never saw the change ({label})")
+            for i in sorted(waiting):
+                slug = self.nodes[i].slug
+                lines = (self.logs / f"{slug}.log").read_text(errors="replace").splitlines()
+                self.stuck.append({"change": label, "node": slug, "log_tail": lines[-40:]})
+            return None
         return time.perf_counter() - started
 
     def restart_source_without_scheduler(self) -> None:
@@ -191,14 +197,22 @@ def run(
         "edges": len(net.edges),
         "diameter": net.diameter,
         "sync_interval_s": net.sync_interval,
-        "convergence_push_s": round(statistics.median(push), 3),
-        "convergence_push_runs_s": [round(x, 3) for x in push],
-        "convergence_pull_s": round(statistics.median(pull), 3),
-        "convergence_pull_runs_s": [round(x, 3) for x in pull],
+        "convergence_push_s": _median(push),
+        "convergence_push_runs_s": [None if x is None else round(x, 3) for x in push],
+        "convergence_pull_s": _median(pull),
+        "convergence_pull_runs_s": [None if x is None else round(x, 3) for x in pull],
+        "convergence_timeouts": net.stuck,
         "fanout_p50_ms": round(_pct(fan, 50), 2),
         "fanout_p95_ms": round(_pct(fan, 95), 2),
         "fanout_cards_per_node": cards_per_node,
     }
+
+
+def _median(runs: list[float | None]) -> float | None:
+    """The median of the changes that converged; None if one did not (see the timeouts)."""
+    if any(x is None for x in runs):
+        return None
+    return round(statistics.median([x for x in runs if x is not None]), 3)
 
 
 def _pct(values: list[float], q: int) -> float:

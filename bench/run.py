@@ -176,6 +176,8 @@ def main() -> None:
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(table(results))
+    for stuck in results.get("convergence_timeouts", []):
+        print(f"convergence timed out: {stuck['node']} never saw change {stuck['change']!r}")
     if "growth" in results:
         print()
         print(growth_table(results))
