@@ -80,11 +80,13 @@ class Archipelago:
         self.stuck: list[dict[str, Any]] = []
 
     def env(self) -> dict[str, str]:
+        """Pull-only runs: every node pulls each peer every `sync_interval` seconds."""
         return {"ARCHIPEL_FEDERATION__SYNC_INTERVAL": str(self.sync_interval)}
 
     def start(self) -> None:
+        """Every node with the default settings (as a bureau runs: pulls every 30 s)."""
         for node in self.nodes:
-            serve(node, self.logs, self.env())
+            serve(node, self.logs)
         wait_ready(self.nodes)
         self._watch = [node.engine() for node in self.nodes]
 
@@ -121,12 +123,15 @@ class Archipelago:
             return None
         return time.perf_counter() - started
 
-    def restart_source_without_scheduler(self) -> None:
-        """Pull-only: the source runs no scheduler, so it sends no notify; peers pull it."""
-        source = self.nodes[self.source]
-        stop(source)
-        serve(source, self.logs, self.env() | {"ARCHIPEL_FEDERATION__ENABLED": "false"})
-        wait_ready([source])
+    def restart_for_pull_only(self) -> None:
+        """Pull-only: every node restarted to pull every `sync_interval` seconds, the source
+        without a scheduler, so no notify leaves it and each hop waits for a periodic pull."""
+        for node in self.nodes:
+            stop(node)
+        for i, node in enumerate(self.nodes):
+            off = {"ARCHIPEL_FEDERATION__ENABLED": "false"} if i == self.source else {}
+            serve(node, self.logs, self.env() | off)
+        wait_ready(self.nodes)
 
     def fanout(self, queries: list[dict[str, str]]) -> list[float]:
         """Latency of each query sent to every node at once and merged (ms)."""
@@ -187,8 +192,8 @@ def run(
             time.sleep(3)  # let the start-up round of notifies and pulls settle first
             push = [net.converge(client, f"push {i}") for i in range(repeats)]
             fan = net.fanout(cards.queries(queries))
-            net.restart_source_without_scheduler()
-            time.sleep(1)
+            net.restart_for_pull_only()
+            time.sleep(3)
             pull = [net.converge(client, f"pull {i}") for i in range(repeats)]
     finally:
         net.stop()
@@ -196,7 +201,7 @@ def run(
         "nodes": len(net.nodes),
         "edges": len(net.edges),
         "diameter": net.diameter,
-        "sync_interval_s": net.sync_interval,
+        "sync_interval_s": net.sync_interval,  # pull-only runs; push runs use the default
         "convergence_push_s": _median(push),
         "convergence_push_runs_s": [None if x is None else round(x, 3) for x in push],
         "convergence_pull_s": _median(pull),
