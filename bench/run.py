@@ -24,7 +24,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "baseline_entries": 200,
         "search_cards": 5_000,
         "annuaire_cards": 5_000,
-        "nodes": 10,
+        "nodes": 6,
         "fanout_cards_per_node": 200,
         "queries": 60,
         "fanout_queries": 10,
