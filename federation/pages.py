@@ -13,8 +13,11 @@ from schemas.federation import Checkpoint, Heads, LogPage, OriginHead
 __all__ = ["read_heads", "read_page"]
 
 
-def read_heads(session: Session, *, node: str) -> Heads:
-    """Every origin log this node holds and serves (blocked ones excepted), and how far."""
+def read_heads(session: Session, *, node: str, checkpoints: bool = True) -> Heads:
+    """Every origin log this node holds and serves (blocked ones excepted), and how far.
+
+    A notify's heads leave the checkpoints out (`checkpoints=False`): a puller does not need
+    them to ask for pages, and reading them costs one query per origin."""
     origins = session.scalars(
         select(FedOrigin)
         .where(FedOrigin.blocked.is_(False), FedOrigin.head_seq > 0)
@@ -22,12 +25,16 @@ def read_heads(session: Session, *, node: str) -> Heads:
     ).all()
     heads = []
     for origin in origins:
-        cp = session.scalars(
-            select(FedCheckpoint)
-            .where(FedCheckpoint.origin == origin.slug)
-            .order_by(FedCheckpoint.seq.desc())
-            .limit(1)
-        ).first()
+        cp = (
+            None
+            if not checkpoints
+            else session.scalars(
+                select(FedCheckpoint)
+                .where(FedCheckpoint.origin == origin.slug)
+                .order_by(FedCheckpoint.seq.desc())
+                .limit(1)
+            ).first()
+        )
         heads.append(
             OriginHead(
                 origin=origin.slug,

@@ -34,7 +34,7 @@ from federation.models import FedOrigin, FedPeer
 from federation.pages import read_heads, read_page
 from federation.signatures import NonceStore, sign_response_headers, signature_nonce, verify_request
 from federation.trust import current_key_resolver
-from schemas.federation import Heads, IdentityDocument, InboxMessage, Notify, OriginHead
+from schemas.federation import Heads, IdentityDocument, InboxMessage, Notify
 
 __all__ = [
     "MAX_PAGE_LIMIT",
@@ -43,7 +43,6 @@ __all__ = [
     "FederationServer",
     "OriginNotHeld",
     "notified_heads",
-    "notify_heads",
 ]
 
 log = logging.getLogger(__name__)
@@ -304,23 +303,6 @@ class FederationServer:
             clock=self._clock,
         )
         return Response(content=content, status_code=status, headers=headers)
-
-
-def notify_heads(session: Session, *, node: str) -> Heads:
-    """The heads a notify carries: those `GET /federation/heads` answers, without the
-    checkpoints (a puller does not need them to ask for pages, and reading them costs one
-    query per origin)."""
-    rows = session.execute(
-        select(FedOrigin.slug, FedOrigin.head_seq, FedOrigin.head_hash)
-        .where(FedOrigin.blocked.is_(False), FedOrigin.head_seq > 0)
-        .order_by(FedOrigin.slug)
-    )
-    return Heads(
-        node=node,
-        origins=[
-            OriginHead(origin=slug, seq=seq, head=head, checkpoint=None) for slug, seq, head in rows
-        ],
-    )
 
 
 def notified_heads(peer: str, notify: Notify) -> Heads | None:

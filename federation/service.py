@@ -23,10 +23,11 @@ from federation.messages import deliver_outbox_once, enqueue_message, process_in
 from federation.metrics import FederationMetrics
 from federation.models import FedEntry, FedOrigin, FedPeer
 from federation.nonces import DbNonceStore
+from federation.pages import read_heads
 from federation.peers import accept_peer, add_peer, block_origin, remove_peer, unblock_origin
 from federation.registry import KEYS_KIND, Registry
 from federation.scheduler import SyncScheduler
-from federation.server import NOTIFY_HEADS, FederationServer, notified_heads, notify_heads
+from federation.server import NOTIFY_HEADS, FederationServer, notified_heads
 from federation.status import FederationStatus, read_status
 from federation.sync import SyncEngine
 from federation.trust import add_rotation, current_key_resolver, sign_rotation
@@ -353,7 +354,7 @@ class Federation:
         would otherwise ask for before pulling."""
         url, resolve = self._peer_target(slug)
         with self._sessions() as session:
-            heads = notify_heads(session, node=self.config.slug)
+            heads = read_heads(session, node=self.config.slug, checkpoints=False)
         payload = Notify(origins=[self.config.slug]).model_dump(mode="json")
         payload[NOTIFY_HEADS] = heads.model_dump(mode="json")
         self.client.request(

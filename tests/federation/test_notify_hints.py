@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from federation.models import FedCursor, FedPeer
+from federation.pages import read_heads
 from federation.scheduler import _newer_heads
-from federation.server import notified_heads, notify_heads
+from federation.server import notified_heads
 from federation.sync import SyncReport
 from schemas.federation import Heads, Notify, OriginHead
 from tests.federation.helpers import MultiAppTransport, Node, close, make_node, peer, sqlite_url
@@ -82,7 +83,7 @@ def test_a_notify_carries_the_senders_heads(pair: Pair) -> None:
     ((slug, heads),) = calls
     assert slug == "a" and heads is not None
     with a.session() as session:
-        assert heads == notify_heads(session, node="a")
+        assert heads == read_heads(session, node="a", checkpoints=False)
     ((origin, seq),) = [(h.origin, h.seq) for h in heads.origins]
     assert (origin, seq) == ("a", 2)
 
@@ -91,7 +92,7 @@ def test_a_pull_with_notified_heads_skips_the_heads_request(pair: Pair) -> None:
     a, b, transport = pair
     a.write("r1", {"title": "Hamlet"})
     with a.session() as session:
-        heads = notify_heads(session, node="a")
+        heads = read_heads(session, node="a", checkpoints=False)
     report = b.fed.sync.pull_peer("a", heads)
     assert report.ok, report.error
     assert report.applied == {"a": 2}
