@@ -107,8 +107,9 @@ class CardKind:
             if found is None:
                 inserts.append(_card_row(origin, record, values, received_at))
             elif found.version <= record.version:
-                updates.append({"pk": found.pk, **values, "version": record.version})
-                updates[-1]["body"] = record.body
+                updates.append(
+                    {"pk": found.pk, **values, "version": record.version, "body": record.body}
+                )
                 stale.append((found.pk, found.search_text))
         written: list[tuple[int, shared.DirectoryCard, str]] = []
         if updates:
@@ -124,8 +125,8 @@ class CardKind:
             # The new rows' keys are read back by record: RETURNING in parameter order would
             # make SQLAlchemy insert one row per statement on SQLite.
             insert_rows(session, _CARDS, _CARD_COLUMNS, inserts)
-            new_pks = _card_pks(session, origin, [row[1] for row in inserts])
-            written += [(new_pks[row[1]], parsed[row[1]][1], row[-1]) for row in inserts]
+            new = _held_cards(session, origin, [row[1] for row in inserts])
+            written += [(new[row[1]].pk, parsed[row[1]][1], row[-1]) for row in inserts]
         tags: list[tuple[int, str, str]] = []
         periods: list[tuple[int, Any, Any]] = []
         for pk, card, _text in written:
@@ -174,20 +175,6 @@ def _held_cards(session: Session, origin: str, record_ids: list[str]) -> dict[st
         )
         held.update({r.record_id: _Held(r.pk, r.version, r.search_text) for r in rows})
     return held
-
-
-def _card_pks(session: Session, origin: str, record_ids: list[str]) -> dict[str, int]:
-    """The keys of `origin`'s cards among `record_ids`."""
-    pks: dict[str, int] = {}
-    for start in range(0, len(record_ids), _IN_CHUNK):
-        rows = session.execute(
-            select(DirectoryCard.record_id, DirectoryCard.pk).where(
-                DirectoryCard.origin == origin,
-                DirectoryCard.record_id.in_(record_ids[start : start + _IN_CHUNK]),
-            )
-        )
-        pks.update({record_id: pk for record_id, pk in rows})
-    return pks
 
 
 def _card_row(
