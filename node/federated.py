@@ -28,7 +28,12 @@ from node.services.loans import Exchange
 from node.settings import Settings
 from schemas.federation import InboxMessage
 from schemas.hosting import KIND_HOSTING_OFFER, KIND_HOSTING_REPLY
-from schemas.loans import KIND_LOAN_ACTION, KIND_LOAN_REQUEST, KIND_LOAN_STATE
+from schemas.loans import (
+    KIND_LOAN_ACTION,
+    KIND_LOAN_REQUEST,
+    KIND_LOAN_STATE,
+    KIND_LOAN_UNKNOWN,
+)
 
 
 class Handle(Protocol):
@@ -93,6 +98,7 @@ def register_exchanges(registry: Registry, publisher: NodePublisher, exchange: E
         KIND_LOAN_REQUEST: loans.handle_request,
         KIND_LOAN_ACTION: loans.handle_action,
         KIND_LOAN_STATE: loans.handle_state,
+        KIND_LOAN_UNKNOWN: loans.handle_unknown,
         KIND_HOSTING_OFFER: hosting.handle_offer,
         KIND_HOSTING_REPLY: hosting.handle_reply,
     }

@@ -19,6 +19,7 @@ from schemas.common import StrictModel
 KIND_LOAN_REQUEST = "loan.request"
 KIND_LOAN_ACTION = "loan.action"
 KIND_LOAN_STATE = "loan.state"
+KIND_LOAN_UNKNOWN = "loan.unknown"
 
 MAX_LOAN_DAYS = 366
 
@@ -200,6 +201,15 @@ class LoanActionMessage(BaseModel):
     action: LoanAction
     reason: str = Field("", max_length=2000)
     seen_revision: int = Field(ge=0, description="The owner's revision the borrower acted on.")
+
+
+class LoanUnknownMessage(BaseModel):
+    """The owner's answer to an action on a loan it does not hold (lost in a restore, say)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loan_id: str = Field(min_length=8, max_length=64)
+    action: LoanAction = Field(description="The borrower's action that found no loan.")
 
 
 class LoanStateMessage(BaseModel):

@@ -52,6 +52,27 @@ class NodePublisher:
         body: dict[str, Any] | None,
         replica_body: dict[str, Any] | None,
     ) -> None:
+        latest = session.scalars(
+            select(FedEntry)
+            .where(
+                FedEntry.origin == self.origin,
+                FedEntry.kind == kind,
+                FedEntry.record_id == record_id,
+            )
+            .order_by(FedEntry.seq.desc())
+            .limit(1)
+        ).first()
+        unchanged = (
+            body is not None
+            and latest is not None
+            and latest.op == "upsert"
+            and latest.body_hash == body_hash(body)
+        )
+        if latest is not None and latest.version >= version and not unchanged:
+            # The shared record changed without a local edit (a resource's busy periods move
+            # with its loans): peers see a higher version while the local one, the edit
+            # token of If-Match, stays as it is.
+            version = latest.version + 1
         applier = self.registry.get(kind)
         if applier is not None:
             if replica_body is None:
@@ -65,24 +86,9 @@ class NodePublisher:
                     version=version,
                     body=replica_body,
                 )
-        latest = session.scalars(
-            select(FedEntry)
-            .where(
-                FedEntry.origin == self.origin,
-                FedEntry.kind == kind,
-                FedEntry.record_id == record_id,
-            )
-            .order_by(FedEntry.seq.desc())
-            .limit(1)
-        ).first()
         if body is None and (latest is None or latest.op == "delete"):
             return  # never shared, or already tombstoned: nothing leaves the bureau
-        if (
-            body is not None
-            and latest is not None
-            and latest.op == "upsert"
-            and (latest.body_hash == body_hash(body))
-        ):
+        if unchanged:
             return  # only private fields changed: peers have nothing new to learn
         if session.get(FedOrigin, self.origin) is None:
             # The first shared change of a new node: its log starts with its identity. Two

@@ -40,6 +40,7 @@ from schemas.loans import (
     KIND_LOAN_ACTION,
     KIND_LOAN_REQUEST,
     KIND_LOAN_STATE,
+    KIND_LOAN_UNKNOWN,
     OPEN_STATES,
     LoanAction,
     LoanActionCreate,
@@ -49,6 +50,7 @@ from schemas.loans import (
     LoanRequestMessage,
     LoanState,
     LoanStateMessage,
+    LoanUnknownMessage,
 )
 
 OWNER = "owner"
@@ -59,6 +61,8 @@ class Side(StrEnum):
     owner = OWNER
     borrower = BORROWER
 
+
+UNKNOWN_AT_OWNER = "le bureau propriétaire ne connaît pas ce prêt"
 
 # States after which a resource's busy periods, shown to the network, may have changed.
 REPUBLISH = frozenset(
@@ -366,6 +370,35 @@ def handle_state(
     webhooks.record(session, exchange, "loan.updated", loan_payload(loan))
 
 
+def handle_unknown(
+    session: Session, exchange: Exchange, *, sender: str, body: dict[str, Any]
+) -> None:
+    """Borrower: the owner holds no such loan, so it ends here (cancelled, with the reason)
+    and no longer waits for the owner's answer."""
+    message = LoanUnknownMessage.model_validate(body)
+    loan, _resource = _locked(session, message.loan_id)
+    if loan is None or loan.role != BORROWER:
+        return
+    if loan.owner != sender:
+        raise Forbidden(f"loan {loan.id} belongs to {loan.owner!r}, not {sender!r}")
+    if is_final(loan) and not loan.pending:
+        return  # already ended: a repeated answer
+    loan.pending = ""
+    if not is_final(loan):
+        loan.reason = UNKNOWN_AT_OWNER
+        _change(loan, LoanState.cancelled, by=sender, action="unknown", note=UNKNOWN_AT_OWNER)
+    loan.version += 1
+    audit(
+        session,
+        actor=_peer_actor(sender),
+        action="loan.unknown",
+        entity="loan",
+        entity_id=loan.id,
+        summary=f"{loan.resource_name} ({sender})",
+    )
+    webhooks.record(session, exchange, "loan.updated", loan_payload(loan))
+
+
 # -- owner side ------------------------------------------------------------------------------
 
 
@@ -474,7 +507,19 @@ def handle_action(
     way, so the borrower's pending flag clears."""
     message = LoanActionMessage.model_validate(body)
     loan, resource = _locked(session, message.loan_id)
-    if loan is None or loan.role != OWNER:
+    if loan is None:
+        # Not a loan of ours (lost in a restore, say): say so, or the borrower would wait
+        # for an answer forever.
+        answer = LoanUnknownMessage(loan_id=message.loan_id, action=message.action)
+        exchange.messenger.send_message(
+            session,
+            recipient=sender,
+            kind=KIND_LOAN_UNKNOWN,
+            body=answer.model_dump(mode="json"),
+            idempotency_key=f"{KIND_LOAN_UNKNOWN}:{message.loan_id}:{message.seen_revision}",
+        )
+        return
+    if loan.role != OWNER:
         return
     if loan.borrower != sender:
         raise Forbidden(f"loan {loan.id} was asked by {loan.borrower!r}, not {sender!r}")
@@ -756,8 +801,8 @@ def _publish_state(
         key=f"{KIND_LOAN_STATE}:{loan.id}:{loan.revision}",
     )
     if resource is not None and resource.lendable and loan.state in REPUBLISH:
-        resource.version += 1
-        session.flush()
+        # The resource itself is unchanged (its version, the edit token, stays); the shared
+        # record's busy periods move, and the publisher gives it the next shared version.
         share_resource(session, resource)
 
 

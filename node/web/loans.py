@@ -47,6 +47,7 @@ ACTIONS = {
     "refused": N_("Action refusée"),
     "conflict": N_("Conflit de dates"),
     "withdraw": N_("Demande retirée"),
+    "unknown": N_("Prêt inconnu du bureau propriétaire"),
 }
 REQUEST_FIELDS = (
     Field("starts_on", N_("Du"), "date", required=True),

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from federation.models import FedInbox, FedOutbox
+from federation.models import FedEntry, FedInbox, FedOutbox
 from node.actors import Actor, Role
 from node.db import make_sessionmaker
 from node.models import Loan
@@ -23,6 +24,7 @@ from node.services import loans as loans_service
 from schemas.federation import InboxMessage
 from schemas.loans import LoanAction, LoanActionCreate
 from tests.archipelago import Bureau, line
+from tests.web.pages import PASSWORD, csrf_of
 
 STAFF = Actor(name="régie", role=Role.staff)
 
@@ -144,6 +146,40 @@ def test_a_loan_goes_from_request_to_return_and_both_bureaus_agree_at_every_step
         # The borrower cannot act on a returned loan; the owner neither.
         assert act(lyon, loan_id, "cancel", reason="trop tard").status_code == 409
         assert act(grenoble, loan_id, "accept").status_code == 409
+
+
+def test_a_loan_leaves_the_resources_edit_version_alone_and_peers_still_follow(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble") as (lyon, grenoble):
+        van = lendable(grenoble)
+        url = f"/api/resources/{van['id']}"
+        lyon.pull("grenoble")
+        loan_id = ask(lyon, "grenoble", van["id"], "2027-02-01", "2027-02-03").json()["id"]
+        exchange(lyon, grenoble)
+        # Staff open the van's form, then a colleague accepts the loan: the edit still saves,
+        # since the loan changed the shared busy periods, not the resource.
+        opened = grenoble.client.get(url, headers=grenoble.staff).json()
+        assert act(grenoble, loan_id, "accept").status_code == 200
+        now = grenoble.client.get(url, headers=grenoble.staff).json()
+        assert now["version"] == opened["version"]
+        edited = grenoble.client.patch(
+            url,
+            json={"location": "Dépôt nord", "version": opened["version"]},
+            headers=grenoble.staff,
+        )
+        assert edited.status_code == 200, edited.text
+        # Each shared change still reaches the peer with a higher version than the last.
+        assert busy_seen_by(lyon, "grenoble") == [{"start": "2027-02-01", "end": "2027-02-03"}]
+        seen = lyon.client.get("/api/network/resources", headers=lyon.staff).json()["items"]
+        assert [r["location"] for r in seen if r["id"] == van["id"]] == ["Dépôt nord"]
+        with make_sessionmaker(grenoble.engine)() as session:
+            versions = session.scalars(
+                select(FedEntry.version)
+                .where(FedEntry.kind == "resource", FedEntry.record_id == van["id"])
+                .order_by(FedEntry.seq)
+            ).all()
+        assert len(versions) == 3 and versions == sorted(set(versions))
 
 
 def test_two_overlapping_loans_are_never_both_accepted(
@@ -384,6 +420,56 @@ def test_a_request_the_owner_never_received_can_be_taken_back(
         assert (
             grenoble.client.get(f"/api/loans/{loan_id}", headers=grenoble.staff).status_code == 404
         )
+
+
+def test_an_action_on_a_loan_the_owner_lost_ends_it_at_the_borrower(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble") as (lyon, grenoble):
+        van = lendable(grenoble)
+        lyon.pull("grenoble")
+        loan_id = ask(lyon, "grenoble", van["id"], "2027-05-01", "2027-05-03").json()["id"]
+        exchange(lyon, grenoble)
+        assert act(grenoble, loan_id, "accept").status_code == 200
+        exchange(grenoble, lyon)
+        # Grenoble restores a backup older than the loan: it no longer holds it.
+        with grenoble.engine.begin() as conn:
+            conn.execute(Loan.__table__.delete().where(Loan.__table__.c.id == loan_id))
+        assert act(lyon, loan_id, "cancel", reason="Plus besoin").status_code == 200
+        exchange(lyon, grenoble)
+        ended = loan(lyon, loan_id)
+        assert (ended["state"], ended["pending"]) == ("cancelled", "")
+        assert ended["reason"] == loans_service.UNKNOWN_AT_OWNER
+        assert [e["action"] for e in ended["history"]][-1] == "unknown"
+        # The same answer again changes nothing; nor does one from another bureau.
+        with lyon.engine.connect() as conn:
+            stored = conn.execute(select(FedInbox.body).where(FedInbox.kind == "loan.unknown"))
+            message = InboxMessage.model_validate(json.loads(stored.scalar_one()))
+        handler = lyon.federation.registry.message_handler("loan.unknown")
+        assert handler is not None
+        with lyon.federation._sessions() as session, session.begin():
+            handler(session, message)
+        assert loan(lyon, loan_id) == ended
+        forged = message.model_copy(update={"sender": "annecy"})
+        with (
+            pytest.raises(Forbidden, match="belongs to 'grenoble'"),
+            lyon.federation._sessions() as session,
+            session.begin(),
+        ):
+            handler(session, forged)
+        # The loan's page says why it ended.
+        with make_sessionmaker(lyon.engine)() as db, db.begin():
+            accounts.create_account(db, username="regie", password=PASSWORD, role=Role.staff)
+        with TestClient(lyon.client.app) as pages:
+            login = pages.get("/connexion")
+            pages.post(
+                "/connexion",
+                data={"username": "regie", "password": PASSWORD, "csrf_token": csrf_of(login.text)},
+            )
+            page = pages.get(f"/prets/{loan_id}")
+        assert page.status_code == 200
+        assert "Prêt inconnu du bureau propriétaire" in page.text
+        assert loans_service.UNKNOWN_AT_OWNER in page.text
 
 
 def test_loans_are_for_staff_and_for_periods_not_over(
