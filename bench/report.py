@@ -16,6 +16,7 @@ ROWS: list[tuple[str, str, str, str, Check | None]] = [
     ("Sync / baseline", "sync_vs_baseline", "×", "≥ 50", lambda v: v >= 50),
     ("Search p50", "search_p50_ms", "ms", "", None),
     ("Search p95", "search_p95_ms", "ms", "≤ 15", lambda v: v <= 15),
+    ("Search p95 beside a pull applying pages", "search_busy_p95_ms", "ms", "", None),
     ("Live fan-out p95 (every node asked)", "fanout_p95_ms", "ms", "", None),
     ("Fan-out p95 / search p95", "search_vs_fanout", "×", "≥ 10", lambda v: v >= 10),
     ("Convergence, push hints", "convergence_push_s", "s", "≤ 1.5", lambda v: v <= 1.5),

@@ -27,6 +27,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "nodes": 6,
         "fanout_cards_per_node": 200,
         "queries": 60,
+        "busy_entries": 3_000,
         "fanout_queries": 10,
         "convergence_repeats": 1,
         "growth_sync": [],
@@ -41,6 +42,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "nodes": 20,
         "fanout_cards_per_node": 5_000,
         "queries": 300,
+        "busy_entries": 50_000,
         "fanout_queries": 100,
         "convergence_repeats": 5,
         "growth_sync": [10_000, 30_000],
@@ -76,7 +78,13 @@ def engine_run(
     out["regie_son_matches"] = search.count_matches(node, "régie son")
     log(f"  {rate:,.0f} entries/s; 'régie son' matches {out['regie_son_matches']:,} cards")
     annuaire = sizes["annuaire_cards"] == total
-    out |= search.measure(root / "search", node, queries=sizes["queries"], annuaire=annuaire)
+    out |= search.measure(
+        root / "search",
+        node,
+        queries=sizes["queries"],
+        annuaire=annuaire,
+        busy_entries=sizes["busy_entries"],
+    )
     if not annuaire:
         log(f"annuaire page over {sizes['annuaire_cards']:,} cards")
         small, _ = search.load(root / "annuaire", sizes["annuaire_cards"], db_url=db_url)
@@ -85,6 +93,7 @@ def engine_run(
         out["annuaire_render_p95_ms"] = page["annuaire_render_p95_ms"]
     out["annuaire_cards"] = sizes["annuaire_cards"]
     log(f"  search p50 {out['search_p50_ms']} ms, p95 {out['search_p95_ms']} ms")
+    log(f"  beside a pull: p50 {out['search_busy_p50_ms']} ms, p95 {out['search_busy_p95_ms']} ms")
     return out
 
 

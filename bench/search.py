@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from node.federated import build_registry
 from node.services import accounts
 
 PAGE = 1000
+HERE = Path(__file__).resolve().parent.parent
 
 
 def load(root: Path, total: int, *, db_url: Any = None, name: str = "search") -> tuple[Node, float]:
@@ -69,9 +73,12 @@ def _viewer_cookie(node: Node) -> str:
     return opened.token
 
 
-def measure(root: Path, node: Node, *, queries: int, annuaire: bool = False) -> dict[str, Any]:
+def measure(
+    root: Path, node: Node, *, queries: int, annuaire: bool = False, busy_entries: int = 0
+) -> dict[str, Any]:
     """p50/p95 of `/api/directory` over HTTP, the serving process's peak RSS, and (optionally)
-    the time of `GET /annuaire` (the network directory page) as a logged-in viewer."""
+    the time of `GET /annuaire` (the network directory page) as a logged-in viewer, and the
+    same queries while a second process applies `busy_entries` pulled entries."""
     cookie = _viewer_cookie(node) if annuaire else ""
     logs = root / "logs"
     logs.mkdir(exist_ok=True)
@@ -97,9 +104,13 @@ def measure(root: Path, node: Node, *, queries: int, annuaire: bool = False) -> 
             result["queries"] = len(workload)
             if annuaire:
                 result |= _annuaire(client, cookie)
-        current, peak = rss_mb(node.pid())
-        result["rss_mb"] = round(peak, 1)
-        result["rss_now_mb"] = round(current, 1)
+            current, peak = rss_mb(node.pid())
+            result["rss_mb"] = round(peak, 1)
+            result["rss_now_mb"] = round(current, 1)
+            if busy_entries:
+                # Last, and its memory apart: the node then holds the pulled cards too.
+                result |= _beside_a_pull(client, node, workload, busy_entries)
+                result["rss_busy_mb"] = round(rss_mb(node.pid())[1], 1)
     return result
 
 
@@ -119,6 +130,43 @@ def _annuaire(client: httpx.Client, cookie: str) -> dict[str, Any]:
     client.cookies.clear()
     return {"annuaire_render_ms": round(statistics.median(times), 2),
             "annuaire_render_p95_ms": round(_pct(times, 95), 2)}  # fmt: skip
+
+
+def _beside_a_pull(
+    client: httpx.Client, node: Node, workload: list[dict[str, str]], entries: int
+) -> dict[str, Any]:
+    """The workload's queries, in a loop, while another process applies `entries` entries of
+    a new origin page by page into the node's database (`bench.applier`), as a pull does."""
+    applier = subprocess.Popen(
+        [sys.executable, "-m", "bench.applier", "--db", node.settings.database_url,
+         "--entries", str(entries)],
+        cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert applier.stdin is not None and applier.stdout is not None
+    try:
+        if applier.stdout.readline().strip() != "ready":
+            raise RuntimeError("the applier process did not start")
+        applier.stdin.write("go\n")
+        applier.stdin.flush()
+        latencies: list[float] = []
+        while applier.poll() is None:
+            for params in workload[: len(workload) // 4]:
+                started = time.perf_counter()
+                response = client.get("/api/directory", params=params)
+                latencies.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+        applied = json.loads(applier.stdout.read().strip().splitlines()[-1])
+    finally:
+        if applier.poll() is None:
+            applier.kill()
+        applier.wait(timeout=60)
+    return {
+        "search_busy_p50_ms": round(_pct(latencies, 50), 2),
+        "search_busy_p95_ms": round(_pct(latencies, 95), 2),
+        "search_busy_max_ms": round(max(latencies), 2),
+        "search_busy_queries": len(latencies),
+        "busy_apply_entries_per_s": round(applied["entries"] / applied["seconds"], 1),
+    }
 
 
 def count_matches(node: Node, query: str) -> int:

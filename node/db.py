@@ -38,10 +38,26 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "archipel_read_only"
+"""Execution option of a transaction that only reads (`reading`): on SQLite it does not take
+the write lock, so it runs beside a writer instead of queueing behind it; on both engines a
+write in it fails at once rather than upgrading a read snapshot that may be outdated."""
+
+
 def _sqlite_begin(conn: Connection) -> None:
-    # IMMEDIATE takes the write lock at once, so a transaction never has to upgrade a read
-    # lock (which fails at once with "database is locked") and writers queue on busy_timeout.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = bool(conn.get_execution_options().get(READ_ONLY))
+    if conn.info.get(READ_ONLY, False) != read_only:  # the connection switches modes
+        conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+        conn.info[READ_ONLY] = read_only
+    # A reader reads the last committed state beside the writer (WAL). A writer's IMMEDIATE
+    # takes the write lock at once, so it never has to upgrade a read lock (which fails at
+    # once with "database is locked") and writers queue on busy_timeout.
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _postgresql_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -55,7 +71,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    event.listen(engine, "begin", _postgresql_begin)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -67,3 +85,27 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reading only (`READ_ONLY`): a write in it fails."""
+    with factory() as session, session.begin():
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
+
+
+def read_only(session: Session) -> bool:
+    """Whether `session`'s transaction is one of `reading`'s."""
+    return bool(session.connection().get_execution_options().get(READ_ONLY))
+
+
+@contextmanager
+def writable(session: Session) -> Iterator[Session]:
+    """`session` itself, or, when it only reads, a transaction of its own on the same database,
+    committed on leaving: for the rare write a read needs (a token's last use)."""
+    if not read_only(session):
+        yield session
+        return
+    with Session(session.get_bind(), expire_on_commit=False) as other, other.begin():
+        yield other

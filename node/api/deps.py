@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.actors import Actor, Role
+from node.db import reading
 from node.problems import DomainError, Forbidden, Unauthenticated
 from node.services import accounts
 from node.services.loans import Exchange
@@ -25,8 +26,16 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+    """One transaction per request: committed when the route returns, rolled back on error.
+
+    A GET or HEAD only reads (`node.db.reading`), so on SQLite it never waits for a writer
+    (a pull applying pages, say); what such a request must write goes through a transaction
+    of its own (`accounts.touch_token`)."""
     factory: sessionmaker[Session] = request.app.state.sessions
+    if request.method in SAFE_METHODS:
+        with reading(factory) as session:
+            yield session
+        return
     with factory() as session, session.begin():
         yield session
 

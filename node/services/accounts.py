@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from node.actors import Actor, Role
+from node.db import writable
 from node.models import Account, ApiToken, LoginSession, Member
 from node.problems import Conflict, DomainError, NotFound, Unauthenticated
 from node.security import (
@@ -129,7 +130,8 @@ def actor_for_token(session: Session, token: str) -> Actor:
     now = datetime.now(UTC)
     # Written at most once a minute: a busy client must not turn every read into a write.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = now
+        with writable(session) as writing:
+            writing.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     return Actor(name=f"token:{row.id[:8]}", role=Role(row.role), member_id=row.member_id)
 
 

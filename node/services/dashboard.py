@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from node.db import writable
 from node.models import AccountVisit, DirectoryCard, NetworkResource, NetworkTourDate, TourDate
 from node.services.browse import bureau_cities
 from node.text import fold
@@ -34,15 +35,16 @@ class News:
 def record_visit(session: Session, *, account_id: str, now: datetime | None = None) -> datetime:
     """Note that the account is looking now; return the start of its previous visit."""
     now = now or datetime.now(UTC)
-    visit = session.get(AccountVisit, account_id)
-    if visit is None:
-        session.add(AccountVisit(account_id=account_id, last_seen_at=now, previous_at=None))
-        session.flush()
-        return now - FIRST_VISIT_WINDOW
-    if now - visit.last_seen_at > VISIT_GAP:
-        visit.previous_at = visit.last_seen_at
-    visit.last_seen_at = now
-    return visit.previous_at or now - FIRST_VISIT_WINDOW
+    with writable(session) as writing:  # the dashboard is a GET: its session only reads
+        visit = writing.get(AccountVisit, account_id)
+        if visit is None:
+            writing.add(AccountVisit(account_id=account_id, last_seen_at=now, previous_at=None))
+            writing.flush()
+            return now - FIRST_VISIT_WINDOW
+        if now - visit.last_seen_at > VISIT_GAP:
+            visit.previous_at = visit.last_seen_at
+        visit.last_seen_at = now
+        return visit.previous_at or now - FIRST_VISIT_WINDOW
 
 
 def news(session: Session, *, own: str, since: datetime, now: datetime | None = None) -> News:
