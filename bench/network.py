@@ -124,13 +124,12 @@ class Archipelago:
         return time.perf_counter() - started
 
     def restart_for_pull_only(self) -> None:
-        """Pull-only: every node restarted to pull every `sync_interval` seconds, the source
-        without a scheduler, so no notify leaves it and each hop waits for a periodic pull."""
+        """Pull-only: every node restarted to pull every `sync_interval` seconds and to send
+        no notify (`federation.notify` off), so each hop waits for a periodic pull."""
         for node in self.nodes:
             stop(node)
-        for i, node in enumerate(self.nodes):
-            off = {"ARCHIPEL_FEDERATION__ENABLED": "false"} if i == self.source else {}
-            serve(node, self.logs, self.env() | off)
+        for node in self.nodes:
+            serve(node, self.logs, self.env() | {"ARCHIPEL_FEDERATION__NOTIFY": "false"})
         wait_ready(self.nodes)
 
     def fanout(self, queries: list[dict[str, str]]) -> list[float]:

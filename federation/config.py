@@ -30,6 +30,11 @@ class FederationConfig(BaseModel):
     notify_debounce: float = Field(
         0.2, ge=0, description="Least seconds between two rounds of notifies."
     )
+    notify: bool = Field(
+        True,
+        description="Notify peers when the log grows (push hints); off, they learn of changes "
+        "at their next pull.",
+    )
     key_grace: int = Field(
         86_400,
         ge=0,

@@ -204,7 +204,7 @@ class SyncScheduler:
         notified at once (each relay hop costs no waiting); within `notify_debounce` of the
         last round, the changes gather until it has passed, so the notify rate keeps its
         limit."""
-        if self._aps is None or not self._leading:
+        if self._aps is None or not self._leading or not self._config.notify:
             return  # not the scheduling process: the leader's watch notices the log grew
         with self._lock:
             if self._timer is not None:
@@ -221,6 +221,8 @@ class SyncScheduler:
             self._timer = None
             self._last_flush = time.monotonic()
         self._notified_head = self._own_head()
+        if not self._config.notify:
+            return  # pull only: peers learn of our changes at their next pull
         for slug in self._active_peers():
             with self._lock:
                 if slug in self._notifying:

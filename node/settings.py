@@ -133,6 +133,11 @@ class FederationSection(BaseModel):
         ge=0,
         description="Least seconds between two rounds of notifies (the first goes at once).",
     )
+    notify: bool = Field(
+        True,
+        description="Notify peers when the log grows (push hints); off, they learn of changes "
+        "at their next pull.",
+    )
     key_grace: int = Field(
         86_400, ge=0, description="Seconds a rotated-out key is still accepted from a peer."
     )

@@ -107,6 +107,26 @@ def test_notify_triggers_an_immediate_pull(tmp_path: Path) -> None:
         close(a, b)
 
 
+def test_with_notify_off_peers_learn_of_changes_only_by_pulling(tmp_path: Path) -> None:
+    transport = MultiAppTransport()
+    a = make_node("a", transport, db_url=sqlite_url(tmp_path, "a"), notify=False)
+    b = make_node("b", transport, db_url=sqlite_url(tmp_path, "b"))
+    notified: list[str] = []
+    b.fed.scheduler.trigger_now = lambda peer_slug, heads=None: notified.append(peer_slug)  # type: ignore[method-assign]
+    try:
+        peer(a, b)
+        a.fed.scheduler.start()
+        a.write("r1", {"title": "Hamlet"})
+        a.fed.log_grew()
+        a.fed.scheduler.flush_notifications()  # what the debounce timer and the watch call
+        time.sleep(0.5)  # a notify would have left at once (no start-up announce either)
+        assert notified == []
+        assert b.fed.sync.pull_peer("a").error is None
+        assert ("a", "r1") in b.replica()
+    finally:
+        close(a, b)
+
+
 def test_log_growth_is_notified_once_per_debounce(tmp_path: Path) -> None:
     transport = MultiAppTransport()
     # The first notify after a quiet spell leaves at once; a burst within the debounce of it
