@@ -13,6 +13,7 @@ from federation.status import FederationStatus
 from node import __version__
 from node.actors import Role
 from node.api.deps import AppSettings, CurrentActor, Db, get_actor
+from node.db import READ_ONLY
 from node.problems import Forbidden
 from schemas.accounts import NodeInfo
 
@@ -44,7 +45,8 @@ def ready(request: Request) -> JSONResponse:
 
     engine: Engine = request.app.state.engine
     try:
-        with engine.connect() as conn:
+        # Read-only, so the check answers beside a pull's writes instead of waiting for them.
+        with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             conn.execute(text("SELECT 1"))
             current = current_revision(conn)
     except Exception as exc:  # any database failure means "not ready", with the reason
