@@ -55,9 +55,22 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def _postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
+    # No parallel workers: this node's queries are short and stop at a page, and starting
+    # workers cost more than they save (a filtered directory page: 27 ms with one, 7 without).
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    dbapi_connection.autocommit = autocommit
+
+
 def _postgresql_begin(conn: Connection) -> None:
-    if conn.get_execution_options().get(READ_ONLY):
-        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+    # psycopg then begins with `BEGIN READ ONLY` (or plain `BEGIN`): no extra round trip.
+    read_only = bool(conn.get_execution_options().get(READ_ONLY))
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is not None and dbapi_connection.read_only != read_only:
+        dbapi_connection.read_only = read_only
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -72,6 +85,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    event.listen(engine, "connect", _postgresql_connect)
     event.listen(engine, "begin", _postgresql_begin)
     return engine
 
