@@ -18,11 +18,15 @@ from math import ceil
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     column,
     exists,
+    false,
     func,
     literal_column,
     select,
@@ -205,13 +209,26 @@ def search(
     vector: ColumnElement[Any] = literal_column("directory_cards.search_vector")
     matches = vector.op("@@")(ts_query)
     exact = vector.op("@@")(func.to_tsquery("simple", " & ".join(terms)))
-    if _many(session, select(DirectoryCard.pk).where(exact)) or _many(
-        session, select(DirectoryCard.pk).where(matches)
-    ):
+    if _many(session, select(DirectoryCard.pk).where(exact)):
         return Matches(stmt.where(matches).order_by(*by_name))
-    return Matches(
-        stmt.where(matches).order_by(func.ts_rank(vector, ts_query).desc(), DirectoryCard.pk)
+    # One pass over the matches gives both their number and their ranks (counting them, then
+    # ranking them, read every match twice); the page then joins the ranked keys.
+    ranked = session.execute(
+        select(DirectoryCard.pk, func.ts_rank(vector, ts_query))
+        .where(matches)
+        .limit(RANKED_MATCHES + 1)
+    ).all()
+    if len(ranked) > RANKED_MATCHES:
+        return Matches(stmt.where(matches).order_by(*by_name))
+    if not ranked:
+        return Matches(stmt.where(false()))
+    order = [pk for pk, _rank in sorted(ranked, key=lambda row: (-row[1], row[0]))]
+    keys = (
+        func.unnest(bindparam("ranked_keys", order, type_=ARRAY(Integer)))
+        .table_valued("key", with_ordinality="place")
+        .render_derived(name="ranked")
     )
+    return Matches(stmt.join(keys, keys.c.key == DirectoryCard.pk).order_by(keys.c.place))
 
 
 def _many(session: Session, matching: Select[Any]) -> bool:

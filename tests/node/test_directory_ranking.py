@@ -59,3 +59,39 @@ def test_an_updated_card_is_reindexed_and_retagged_in_a_batch(db_url: str) -> No
         assert len(search_directory(session, trade="Régie lumière")[0]) == 1
         assert search_directory(session, trade="Régie son")[0] == []
     engine.dispose()
+
+
+def test_ranked_matches_page_in_rank_order_within_the_filters(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session, session.begin():
+        CardKind().apply_many(
+            session,
+            origin="x",
+            records=[
+                # The word in the name and the trade ranks above the word in the trade alone.
+                Upsert("a", 1, {"display_name": "Basse Violoncelle", "trades": ["Violoncelle"],
+                                "territory": "Occitanie"}),
+                Upsert("b", 1, {"display_name": "Alix", "trades": ["Violoncelle"],
+                                "territory": "Occitanie"}),
+                Upsert("c", 1, {"display_name": "Cyd Violoncelle", "trades": ["Violoncelle"],
+                                "territory": "Bretagne"}),
+                Upsert("d", 1, {"display_name": "Dom", "trades": ["Violoncelle"],
+                                "territory": "Occitanie"}),
+                Upsert("e", 1, {"display_name": "Eve", "trades": ["Régie son"],
+                                "territory": "Occitanie"}),
+            ],
+        )  # fmt: skip
+    with make_sessionmaker(engine)() as session:
+        pages, cursor = [], None
+        while True:
+            rows, cursor = search_directory(
+                session, q="violoncelle", territory="Occitanie", limit=2, cursor=cursor
+            )
+            pages.append([r.record_id for r in rows])
+            if cursor is None:
+                break
+        assert pages == [["a", "b"], ["d"]]
+        assert search_directory(session, q="violoncelle", territory="Corse")[0] == []
+        assert search_directory(session, q="introuvable")[0] == []
+    engine.dispose()
