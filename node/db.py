@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
+
 SQLITE_CACHE_KIB = 1024  # page cache of each SQLite connection
+SQLITE_BUSY_MS = 10_000  # how long a writer waits for SQLite's write lock
+BRIEF_WAIT_MS = 250  # how long a write noted in passing by a read waits for a lock
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -30,7 +36,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     # Each pooled connection keeps its own page cache, 2 MiB by default; 1 MiB bounds what a
     # busy pool holds (the serving process's peak memory) without slowing search or apply,
     # which read the file through the operating system's cache anyway.
@@ -44,11 +50,21 @@ the write lock, so it runs beside a writer instead of queueing behind it; on bot
 write in it fails at once rather than upgrading a read snapshot that may be outdated."""
 
 
+BRIEF = "archipel_brief"
+"""Execution option of a write noted in passing by a read (`write_beside`): it waits
+`BRIEF_WAIT_MS` for a lock, not `SQLITE_BUSY_MS`."""
+
+
 def _sqlite_begin(conn: Connection) -> None:
-    read_only = bool(conn.get_execution_options().get(READ_ONLY))
+    options = conn.get_execution_options()
+    read_only = bool(options.get(READ_ONLY))
     if conn.info.get(READ_ONLY, False) != read_only:  # the connection switches modes
         conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
         conn.info[READ_ONLY] = read_only
+    wait = BRIEF_WAIT_MS if options.get(BRIEF) else SQLITE_BUSY_MS
+    if conn.info.get(BRIEF, SQLITE_BUSY_MS) != wait:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+        conn.info[BRIEF] = wait
     # A reader reads the last committed state beside the writer (WAL). A writer's IMMEDIATE
     # takes the write lock at once, so it never has to upgrade a read lock (which fails at
     # once with "database is locked") and writers queue on busy_timeout.
@@ -71,6 +87,8 @@ def _postgresql_begin(conn: Connection) -> None:
     dbapi_connection = conn.connection.dbapi_connection
     if dbapi_connection is not None and dbapi_connection.read_only != read_only:
         dbapi_connection.read_only = read_only
+    if conn.get_execution_options().get(BRIEF):
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BRIEF_WAIT_MS}")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -114,12 +132,23 @@ def read_only(session: Session) -> bool:
     return bool(session.connection().get_execution_options().get(READ_ONLY))
 
 
-@contextmanager
-def writable(session: Session) -> Iterator[Session]:
-    """`session` itself, or, when it only reads, a transaction of its own on the same database,
-    committed on leaving: for the rare write a read needs (a token's last use)."""
+def write_beside(session: Session, write: Callable[[Session], object]) -> bool:
+    """Run `write` in `session`, or, when `session` only reads, in a short transaction of its
+    own, for what a read notes in passing (a token's last use, a dashboard visit).
+
+    That transaction waits at most `BRIEF_WAIT_MS` for a lock (on SQLite, a pull applying a
+    page holds the only one), then gives up and the note is skipped: the read answers anyway
+    (so is a note that a concurrent twin request already wrote).
+    Returns whether `write` was committed (or, in `session`, ran).
+    """
     if not read_only(session):
-        yield session
-        return
-    with Session(session.get_bind(), expire_on_commit=False) as other, other.begin():
-        yield other
+        write(session)
+        return True
+    try:
+        with Session(session.get_bind(), expire_on_commit=False) as other, other.begin():
+            other.connection(execution_options={BRIEF: True})
+            write(other)
+    except (OperationalError, IntegrityError) as exc:  # busy, or noted by a twin request
+        log.info("a write noted in passing was skipped: %s", exc)
+        return False
+    return True

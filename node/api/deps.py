@@ -26,11 +26,12 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error.
+    """One transaction per request: committed when the route returns, before the response
+    leaves (`Db`), rolled back on error.
 
-    A GET or HEAD only reads (`node.db.reading`), so on SQLite it never waits for a writer
-    (a pull applying pages, say); what such a request must write goes through a transaction
-    of its own (`accounts.touch_token`)."""
+    A GET or HEAD only reads (`node.db.reading`), so on SQLite it does not wait for a writer
+    (a pull applying pages, say); the little such a request writes (a token's last use, a
+    dashboard visit) goes through a short transaction of its own (`node.db.write_beside`)."""
     factory: sessionmaker[Session] = request.app.state.sessions
     if request.method in SAFE_METHODS:
         with reading(factory) as session:
@@ -51,7 +52,10 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-Db = Annotated[Session, Depends(get_db)]
+# "function": the commit runs when the route returns, before the response is sent (FastAPI's
+# default runs it after), so a request that follows the answer sees what it acknowledged: a
+# read no longer waits for the write lock that used to hold it back on SQLite.
+Db = Annotated[Session, Depends(get_db, scope="function")]
 Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from node.actors import Actor, Role
-from node.db import writable
+from node.db import write_beside
 from node.models import Account, ApiToken, LoginSession, Member
 from node.problems import Conflict, DomainError, NotFound, Unauthenticated
 from node.security import (
@@ -130,8 +130,8 @@ def actor_for_token(session: Session, token: str) -> Actor:
     now = datetime.now(UTC)
     # Written at most once a minute: a busy client must not turn every read into a write.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        with writable(session) as writing:
-            writing.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        touch = update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now)
+        write_beside(session, lambda writing: writing.execute(touch))
     return Actor(name=f"token:{row.id[:8]}", role=Role(row.role), member_id=row.member_id)
 
 

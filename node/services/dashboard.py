@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from node.db import writable
+from node.db import write_beside
 from node.models import AccountVisit, DirectoryCard, NetworkResource, NetworkTourDate, TourDate
 from node.services.browse import bureau_cities
 from node.text import fold
 
 # A gap longer than this between two page views starts a new visit.
 VISIT_GAP = timedelta(minutes=30)
+# Views closer than this to the last one noted are not written down again.
+VISIT_NOTED = timedelta(minutes=1)
 # What a first visit looks back on.
 FIRST_VISIT_WINDOW = timedelta(days=30)
 SHOWN = 8
@@ -33,18 +35,33 @@ class News:
 
 
 def record_visit(session: Session, *, account_id: str, now: datetime | None = None) -> datetime:
-    """Note that the account is looking now; return the start of its previous visit."""
+    """Note that the account is looking now; return the start of its previous visit.
+
+    The dashboard is a read: the visit is noted beside it (`write_beside`), at most once a
+    minute, and skipped when the database is busy (the visit then counts at the next view).
+    """
     now = now or datetime.now(UTC)
-    with writable(session) as writing:  # the dashboard is a GET: its session only reads
-        visit = writing.get(AccountVisit, account_id)
-        if visit is None:
+    visit = session.get(AccountVisit, account_id)
+    if visit is None:
+        since = now - FIRST_VISIT_WINDOW
+    else:
+        since = (
+            visit.last_seen_at if now - visit.last_seen_at > VISIT_GAP else visit.previous_at
+        ) or now - FIRST_VISIT_WINDOW
+        if now - visit.last_seen_at < VISIT_NOTED:
+            return since
+
+    def note(writing: Session) -> None:
+        row = writing.get(AccountVisit, account_id)
+        if row is None:
             writing.add(AccountVisit(account_id=account_id, last_seen_at=now, previous_at=None))
-            writing.flush()
-            return now - FIRST_VISIT_WINDOW
-        if now - visit.last_seen_at > VISIT_GAP:
-            visit.previous_at = visit.last_seen_at
-        visit.last_seen_at = now
-        return visit.previous_at or now - FIRST_VISIT_WINDOW
+            return
+        if now - row.last_seen_at > VISIT_GAP:
+            row.previous_at = row.last_seen_at
+        row.last_seen_at = now
+
+    write_beside(session, note)
+    return since
 
 
 def news(session: Session, *, own: str, since: datetime, now: datetime | None = None) -> News:
