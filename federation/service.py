@@ -169,7 +169,7 @@ class Federation:
             if self._keys[-1].key_id != new_pair.key_id:
                 self._keys.append(new_pair)
             self.log_writer.ensure_genesis(session, self.identity_document())
-        if announce:
+        if announce and self.config.notify:  # with notify off, peers fetch the keys they miss
             for slug in self._active_peers():
                 try:
                     self.notify_peer(slug, pair=old)

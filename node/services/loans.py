@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from federation.models import FedOutbox
+from federation.models import FedInbox, FedOutbox
 from node.actors import Actor, Role
 from node.models import HostingOffer, Loan, NetworkResource, Resource
 from node.problems import Conflict, DomainError, Forbidden, NotFound
@@ -508,6 +508,15 @@ def handle_action(
     message = LoanActionMessage.model_validate(body)
     loan, resource = _locked(session, message.loan_id)
     if loan is None:
+        asked = session.scalar(
+            select(FedInbox.id).where(
+                FedInbox.sender == sender,
+                FedInbox.idempotency_key == f"{KIND_LOAN_REQUEST}:{message.loan_id}",
+                FedInbox.state == "pending",
+            )
+        )
+        if asked is not None:  # its request failed once and waits for a retry: so does this
+            raise Conflict(f"the request of loan {message.loan_id} is not handled yet")
         # Not a loan of ours (lost in a restore, say): say so, or the borrower would wait
         # for an answer forever.
         answer = LoanUnknownMessage(loan_id=message.loan_id, action=message.action)

@@ -18,7 +18,7 @@ from federation.models import FedEntry, FedInbox, FedOutbox
 from node.actors import Actor, Role
 from node.db import make_sessionmaker
 from node.models import Loan
-from node.problems import Forbidden
+from node.problems import Conflict, Forbidden
 from node.services import accounts
 from node.services import loans as loans_service
 from schemas.federation import InboxMessage
@@ -470,6 +470,44 @@ def test_an_action_on_a_loan_the_owner_lost_ends_it_at_the_borrower(
         assert page.status_code == 200
         assert "Prêt inconnu du bureau propriétaire" in page.text
         assert loans_service.UNKNOWN_AT_OWNER in page.text
+
+
+def test_an_action_whose_request_waits_in_the_inbox_waits_for_it(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble") as (lyon, grenoble):
+        van = lendable(grenoble)
+        lyon.pull("grenoble")
+        loan_id = ask(lyon, "grenoble", van["id"], "2027-06-01", "2027-06-02").json()["id"]
+        lyon.federation.exchange_messages()  # delivered to grenoble's inbox, not handled yet
+        with grenoble.engine.connect() as conn:
+            assert conn.execute(select(FedInbox.state)).scalars().all() == ["pending"]
+            stored = conn.execute(select(FedInbox.body).where(FedInbox.kind == "loan.request"))
+            request = InboxMessage.model_validate(json.loads(stored.scalar_one()))
+        action = request.model_copy(
+            update={
+                "kind": "loan.action",
+                "idempotency_key": f"loan.action:{loan_id}:0:cancel",
+                "body": {"loan_id": loan_id, "action": "cancel", "seen_revision": 0},
+            }
+        )
+        handler = grenoble.federation.registry.message_handler("loan.action")
+        assert handler is not None
+        # Its request failed once and waits for a retry: the action fails too (and is
+        # retried after it), rather than answering that the loan is unknown.
+        with (
+            pytest.raises(Conflict, match="not handled yet"),
+            grenoble.federation._sessions() as session,
+            session.begin(),
+        ):
+            handler(session, action)
+        with grenoble.engine.connect() as conn:
+            assert (
+                conn.execute(select(FedOutbox.id).where(FedOutbox.kind == "loan.unknown")).all()
+                == []
+            )
+        exchange(grenoble, lyon)
+        assert loan(grenoble, loan_id)["state"] == "requested"
 
 
 def test_loans_are_for_staff_and_for_periods_not_over(
