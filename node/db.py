@@ -62,9 +62,9 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
         conn.info[READ_ONLY] = read_only
     wait = BRIEF_WAIT_MS if options.get(BRIEF) else SQLITE_BUSY_MS
-    if conn.info.get(BRIEF, SQLITE_BUSY_MS) != wait:
+    if conn.info.get("busy_timeout_ms", SQLITE_BUSY_MS) != wait:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
-        conn.info[BRIEF] = wait
+        conn.info["busy_timeout_ms"] = wait
     # A reader reads the last committed state beside the writer (WAL). A writer's IMMEDIATE
     # takes the write lock at once, so it never has to upgrade a read lock (which fails at
     # once with "database is locked") and writers queue on busy_timeout.
@@ -83,11 +83,12 @@ def _postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _postgresql_begin(conn: Connection) -> None:
     # psycopg then begins with `BEGIN READ ONLY` (or plain `BEGIN`): no extra round trip.
-    read_only = bool(conn.get_execution_options().get(READ_ONLY))
+    options = conn.get_execution_options()
+    read_only = bool(options.get(READ_ONLY))
     dbapi_connection = conn.connection.dbapi_connection
     if dbapi_connection is not None and dbapi_connection.read_only != read_only:
         dbapi_connection.read_only = read_only
-    if conn.get_execution_options().get(BRIEF):
+    if options.get(BRIEF):
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BRIEF_WAIT_MS}")
 
 
