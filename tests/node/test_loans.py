@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from federation.models import FedEntry, FedInbox, FedOutbox
+from federation.registry import MessageHandler
 from node.actors import Actor, Role
 from node.db import make_sessionmaker
 from node.models import Loan
@@ -24,7 +24,7 @@ from node.services import loans as loans_service
 from schemas.federation import InboxMessage
 from schemas.loans import LoanAction, LoanActionCreate
 from tests.archipelago import Bureau, line
-from tests.web.pages import PASSWORD, csrf_of
+from tests.web.pages import browser
 
 STAFF = Actor(name="régie", role=Role.staff)
 
@@ -84,6 +84,19 @@ def act(bureau: Bureau, loan_id: str, action: str, **data: Any) -> Any:
 def same_view(a: dict[str, Any], b: dict[str, Any]) -> None:
     keys = ("state", "starts_on", "ends_on", "revision", "history", "reason")
     assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
+
+
+def stored_message(bureau: Bureau, kind: str) -> InboxMessage:
+    """The one message of `kind` in `bureau`'s inbox, as its handler receives it."""
+    with bureau.engine.connect() as conn:
+        stored = conn.execute(select(FedInbox.body).where(FedInbox.kind == kind))
+        return InboxMessage.model_validate(json.loads(stored.scalar_one()))
+
+
+def handler_of(bureau: Bureau, kind: str) -> MessageHandler:
+    handler = bureau.federation.registry.message_handler(kind)
+    assert handler is not None
+    return handler
 
 
 def busy_seen_by(bureau: Bureau, owner: str) -> list[dict[str, str]]:
@@ -245,18 +258,14 @@ def test_a_duplicate_or_misdirected_message_changes_nothing(
         loan_id = ask(lyon, "grenoble", van["id"], "2027-02-01", "2027-02-02").json()["id"]
         exchange(lyon, grenoble)
         before = loan(grenoble, loan_id)
-        with grenoble.engine.connect() as conn:
-            stored = conn.execute(select(FedInbox.body).where(FedInbox.kind == "loan.request"))
-            message = InboxMessage.model_validate(json.loads(stored.scalar_one()))
+        message = stored_message(grenoble, "loan.request")
         # The same request again, straight into the handler: nothing changes.
-        handler = grenoble.federation.registry.message_handler("loan.request")
-        assert handler is not None
+        handler = handler_of(grenoble, "loan.request")
         with grenoble.federation._sessions() as session, session.begin():
             handler(session, message)
         assert loan(grenoble, loan_id) == before
         # A state about lyon's loan claimed by annecy: refused, lyon's loan untouched.
-        state_handler = lyon.federation.registry.message_handler("loan.state")
-        assert state_handler is not None
+        state_handler = handler_of(lyon, "loan.state")
         forged = message.model_copy(
             update={
                 "sender": "annecy",
@@ -442,11 +451,8 @@ def test_an_action_on_a_loan_the_owner_lost_ends_it_at_the_borrower(
         assert ended["reason"] == loans_service.UNKNOWN_AT_OWNER
         assert [e["action"] for e in ended["history"]][-1] == "unknown"
         # The same answer again changes nothing; nor does one from another bureau.
-        with lyon.engine.connect() as conn:
-            stored = conn.execute(select(FedInbox.body).where(FedInbox.kind == "loan.unknown"))
-            message = InboxMessage.model_validate(json.loads(stored.scalar_one()))
-        handler = lyon.federation.registry.message_handler("loan.unknown")
-        assert handler is not None
+        message = stored_message(lyon, "loan.unknown")
+        handler = handler_of(lyon, "loan.unknown")
         with lyon.federation._sessions() as session, session.begin():
             handler(session, message)
         assert loan(lyon, loan_id) == ended
@@ -458,14 +464,7 @@ def test_an_action_on_a_loan_the_owner_lost_ends_it_at_the_borrower(
         ):
             handler(session, forged)
         # The loan's page says why it ended.
-        with make_sessionmaker(lyon.engine)() as db, db.begin():
-            accounts.create_account(db, username="regie", password=PASSWORD, role=Role.staff)
-        with TestClient(lyon.client.app) as pages:
-            login = pages.get("/connexion")
-            pages.post(
-                "/connexion",
-                data={"username": "regie", "password": PASSWORD, "csrf_token": csrf_of(login.text)},
-            )
+        with browser(lyon) as pages:
             page = pages.get(f"/prets/{loan_id}")
         assert page.status_code == 200
         assert "Prêt inconnu du bureau propriétaire" in page.text
@@ -482,8 +481,7 @@ def test_an_action_whose_request_waits_in_the_inbox_waits_for_it(
         lyon.federation.exchange_messages()  # delivered to grenoble's inbox, not handled yet
         with grenoble.engine.connect() as conn:
             assert conn.execute(select(FedInbox.state)).scalars().all() == ["pending"]
-            stored = conn.execute(select(FedInbox.body).where(FedInbox.kind == "loan.request"))
-            request = InboxMessage.model_validate(json.loads(stored.scalar_one()))
+        request = stored_message(grenoble, "loan.request")
         action = request.model_copy(
             update={
                 "kind": "loan.action",
@@ -491,8 +489,7 @@ def test_an_action_whose_request_waits_in_the_inbox_waits_for_it(
                 "body": {"loan_id": loan_id, "action": "cancel", "seen_revision": 0},
             }
         )
-        handler = grenoble.federation.registry.message_handler("loan.action")
-        assert handler is not None
+        handler = handler_of(grenoble, "loan.action")
         # Its request failed once and waits for a retry: the action fails too (and is
         # retried after it), rather than answering that the loan is unknown.
         with (

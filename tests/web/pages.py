@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 from fastapi.testclient import TestClient
 
 from conftest import NodeHarness
 from node.actors import Role
+from node.db import make_sessionmaker
 from node.services import accounts
+from tests.archipelago import Bureau
 
 PASSWORD = "un-mot-de-passe-solide"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -50,6 +54,16 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+@contextmanager
+def browser(bureau: Bureau) -> Iterator[TestClient]:
+    """A staff member logged in on `bureau`'s pages (a bureau of `tests.archipelago`)."""
+    with make_sessionmaker(bureau.engine)() as db, db.begin():
+        accounts.create_account(db, username="regie", password=PASSWORD, role=Role.staff)
+    with TestClient(bureau.client.app) as client:
+        login(client, "regie")
+        yield client
 
 
 def submit(

@@ -5,33 +5,13 @@ loan page explains what it refuses."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
-from node.actors import Role
-from node.db import make_sessionmaker
-from node.services import accounts
-from tests.archipelago import Bureau, line
+from tests.archipelago import line
 from tests.node.test_hosting import DAY, local_technician, touring_date
 from tests.node.test_loans import ask, exchange, lendable, loan
-from tests.web.pages import PASSWORD, csrf_of
-
-
-@contextmanager
-def browser(bureau: Bureau) -> Iterator[TestClient]:
-    """A staff member logged in on `bureau`'s pages."""
-    with make_sessionmaker(bureau.engine)() as db, db.begin():
-        accounts.create_account(db, username="regie", password=PASSWORD, role=Role.staff)
-    with TestClient(bureau.client.app) as client:
-        page = client.get("/connexion")
-        client.post(
-            "/connexion",
-            data={"username": "regie", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
-        )
-        yield client
+from tests.web.pages import browser, csrf_of
 
 
 def test_hosting_from_the_pages(tmp_path: Path, new_db_url: Callable[[str], str]) -> None:
