@@ -6,7 +6,8 @@ searched, so "regie son" finds "Régie son" on both engines with the same tokens
 SQLite: `directory_fts` is an external-content FTS5 table over `directory_cards`; this
 module keeps it in step (no triggers, so bulk applies batch naturally). After erasures,
 `scrub` merges the index so a deleted card's words do not survive in old index segments.
-PostgreSQL: `directory_cards.search_vector` is a generated column with a GIN index.
+PostgreSQL: `directory_fts` is a narrow table of card keys and `tsvector`s with a GIN index
+(migration 0009), kept in step here too; a card's deletion cascades to its row.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Text,
     and_,
     bindparam,
     column,
+    delete,
     exists,
     false,
     func,
@@ -41,6 +44,11 @@ from node.text import fold
 T = TypeVar("T")
 WORD = re.compile(r"\w+", re.UNICODE)
 FTS = table("directory_fts", column("rowid"), column("rank"), column("directory_fts"))
+PG_FTS = table("directory_fts", column("card_pk"), column("search_vector"))
+PG_INDEX = (
+    "INSERT INTO directory_fts (card_pk, search_vector) "
+    "SELECT key, to_tsvector('simple', words) FROM unnest(:keys, :texts) AS t(key, words)"
+)
 
 
 def _sqlite(session: Session) -> bool:
@@ -48,35 +56,36 @@ def _sqlite(session: Session) -> bool:
 
 
 def index_card(session: Session, card: DirectoryCard) -> None:
-    if _sqlite(session):
-        session.execute(
-            text("INSERT INTO directory_fts(rowid, search_text) VALUES (:pk, :t)"),
-            {"pk": card.pk, "t": card.search_text},
-        )
+    index_cards(session, [(card.pk, card.search_text)])
 
 
 def unindex_card(session: Session, card: DirectoryCard) -> None:
-    if _sqlite(session):
-        session.execute(
-            text(
-                "INSERT INTO directory_fts(directory_fts, rowid, search_text) "
-                "VALUES ('delete', :pk, :t)"
-            ),
-            {"pk": card.pk, "t": card.search_text},
-        )
+    unindex_cards(session, [(card.pk, card.search_text)])
 
 
 def index_cards(session: Session, rows: Sequence[tuple[int, str]]) -> None:
-    """Index many cards at once: `(pk, search_text)` pairs (SQLite; PostgreSQL derives it)."""
-    if rows and _sqlite(session):
+    """Index many cards at once: `(pk, search_text)` pairs, in one statement."""
+    if not rows:
+        return
+    if _sqlite(session):
         session.connection().exec_driver_sql(
             "INSERT INTO directory_fts(rowid, search_text) VALUES (?, ?)", list(rows)
         )
+        return
+    session.execute(
+        text(PG_INDEX).bindparams(
+            bindparam("keys", type_=ARRAY(Integer)), bindparam("texts", type_=ARRAY(Text))
+        ),
+        {"keys": [pk for pk, _text in rows], "texts": [t for _pk, t in rows]},
+    )
 
 
 def unindex_cards(session: Session, rows: Sequence[tuple[int, str]]) -> None:
-    """Drop many cards from the index: `(pk, search_text as indexed)` pairs (SQLite)."""
-    if rows and _sqlite(session):
+    """Drop many cards from the index: `(pk, search_text as indexed)` pairs (SQLite needs the
+    text to find the tokens; PostgreSQL, the key)."""
+    if not rows:
+        return
+    if _sqlite(session):
         session.execute(
             text(
                 "INSERT INTO directory_fts(directory_fts, rowid, search_text) "
@@ -84,6 +93,8 @@ def unindex_cards(session: Session, rows: Sequence[tuple[int, str]]) -> None:
             ),
             [{"pk": pk, "t": t} for pk, t in rows],
         )
+        return
+    session.execute(delete(PG_FTS).where(PG_FTS.c.card_pk.in_([pk for pk, _text in rows])))
 
 
 def scrub(session: Session) -> None:
@@ -206,20 +217,23 @@ def search(
         )
         return Matches(ordered, bounded.order_by(*by_name))
     ts_query = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
-    vector: ColumnElement[Any] = literal_column("directory_cards.search_vector")
-    matches = vector.op("@@")(ts_query)
-    exact = vector.op("@@")(func.to_tsquery("simple", " & ".join(terms)))
-    if _many(session, select(DirectoryCard.pk).where(exact)):
-        return Matches(stmt.where(matches).order_by(*by_name))
+    matches = PG_FTS.c.search_vector.op("@@")(ts_query)
+    exact = PG_FTS.c.search_vector.op("@@")(func.to_tsquery("simple", " & ".join(terms)))
+    # Listing by name walks the name index and probes each card's vector by key.
+    listed = stmt.where(exists().where(PG_FTS.c.card_pk == DirectoryCard.pk, matches)).order_by(
+        *by_name
+    )
+    if _many(session, select(PG_FTS.c.card_pk).where(exact)):
+        return Matches(listed)
     # One pass over the matches gives both their number and their ranks (counting them, then
     # ranking them, read every match twice); the page then joins the ranked keys.
     ranked = session.execute(
-        select(DirectoryCard.pk, func.ts_rank(vector, ts_query))
+        select(PG_FTS.c.card_pk, func.ts_rank(PG_FTS.c.search_vector, ts_query))
         .where(matches)
         .limit(RANKED_MATCHES + 1)
     ).all()
     if len(ranked) > RANKED_MATCHES:
-        return Matches(stmt.where(matches).order_by(*by_name))
+        return Matches(listed)
     if not ranked:
         return Matches(stmt.where(false()))
     order = [pk for pk, _rank in sorted(ranked, key=lambda row: (-row[1], row[0]))]

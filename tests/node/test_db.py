@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from federation.models import FedEntry
@@ -50,5 +51,19 @@ def test_concurrent_shared_writes_all_land_in_one_contiguous_log(
         with sessions() as db:
             count, top = db.execute(select(func.count(), func.max(FedEntry.seq))).one()
         assert count == top == 61  # the genesis entry and 60 cards, no gap, no duplicate
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_connections_plan_each_query_for_its_own_values(db_url: str) -> None:
+    """A search word's frequency decides its plan (scan the cards, or the index), so no
+    generic plan may be reused across words; nor do short queries start parallel workers."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("planner settings are PostgreSQL's")
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+            assert conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar() == "0"
     finally:
         engine.dispose()

@@ -53,6 +53,7 @@ def test_an_updated_card_is_reindexed_and_retagged_in_a_batch(db_url: str) -> No
             origin="x",
             records=[Upsert("m0", 2, {"display_name": "Léa Martin", "trades": ["Régie lumière"]})],
         )
+    _index_matches_cards(engine)
     with make_sessionmaker(engine)() as session:
         assert search_directory(session, q="son")[0] == []
         assert [r.version for r in search_directory(session, q="lumiere")[0]] == [2]
@@ -94,4 +95,38 @@ def test_ranked_matches_page_in_rank_order_within_the_filters(db_url: str) -> No
         assert pages == [["a", "b"], ["d"]]
         assert search_directory(session, q="violoncelle", territory="Corse")[0] == []
         assert search_directory(session, q="introuvable")[0] == []
+    engine.dispose()
+
+
+def _index_matches_cards(engine: Engine) -> None:
+    """The engine's full-text index holds exactly the cards' words, no more, no less."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "INSERT INTO directory_fts(directory_fts) VALUES ('integrity-check')"
+            )
+        else:
+            stray = conn.exec_driver_sql(
+                "SELECT count(*) FROM directory_cards c FULL JOIN directory_fts f "
+                "ON f.card_pk = c.pk WHERE f.card_pk IS NULL OR c.pk IS NULL "
+                "OR f.search_vector <> to_tsvector('simple', c.search_text)"
+            ).scalar()
+            assert stray == 0
+
+
+def test_removed_and_purged_cards_leave_the_index(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    _cards(engine, [("Léa Martin", "Régie son"), ("Noé Petit", "Régie son")])
+    _index_matches_cards(engine)
+    with make_sessionmaker(engine)() as session, session.begin():
+        CardKind().remove(session, origin="x", record_id="m0")
+    _index_matches_cards(engine)
+    with make_sessionmaker(engine)() as session:
+        assert [r.display_name for r in search_directory(session, q="regie")[0]] == ["Noé Petit"]
+    with make_sessionmaker(engine)() as session, session.begin():
+        CardKind().purge_origin(session, origin="x")
+    _index_matches_cards(engine)
+    with make_sessionmaker(engine)() as session:
+        assert search_directory(session, q="regie")[0] == []
     engine.dispose()

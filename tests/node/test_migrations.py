@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from node.db import make_engine
+from node.db import make_engine, make_sessionmaker
 from node.migrations import (
+    alembic_config,
     current_revision,
     head_revision,
     include_object,
     target_metadata,
     upgrade,
 )
+from node.services.network import search_directory
 
 
 def test_upgrade_from_empty_reaches_head_and_matches_the_models(db_url: str) -> None:
@@ -26,5 +30,34 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_models(db_url: str) -> 
                 conn, opts={"compare_type": True, "include_object": include_object}
             )
             assert compare_metadata(context, target_metadata()) == []
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_index_moves_to_its_own_table_and_back(db_url: str) -> None:
+    """0009 carries every card's words into `directory_fts`; its downgrade carries them back."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("0009 changes PostgreSQL's index only")
+    engine = make_engine(db_url)
+    card = (
+        "INSERT INTO directory_cards (origin, record_id, version, body, received_at, "
+        "display_name, sort_name, city, territory, trades, skills, languages, visibility, "
+        "search_text) VALUES ('x', 'm1', 1, '{}', now(), 'Léa Martin', 'lea martin', '', '', "
+        "'[]', '[]', '[]', 'network', 'lea martin regie son')"
+    )
+    try:
+        upgrade(engine, "0008")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(card)
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            assert [r.record_id for r in search_directory(session, q="régie son")[0]] == ["m1"]
+        command.downgrade(alembic_config(engine), "0008")
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT record_id FROM directory_cards "
+                "WHERE search_vector @@ to_tsquery('simple', 'regie & son')"
+            ).scalars()
+            assert list(found) == ["m1"]
     finally:
         engine.dispose()
