@@ -74,15 +74,15 @@ def _sqlite_begin(conn: Connection) -> None:
 def _postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
     # No parallel workers: this node's queries are short and stop at a page, and starting
     # workers cost more than they save (a filtered directory page: 27 ms with one, 7 without).
-    # A plan for each execution's own values: psycopg prepares a statement run five times,
-    # and PostgreSQL's generic plan for it then guesses any search words match few cards
-    # (counting the matches of "régie" through the GIN index: 14 ms, 5 ms planned for it).
     autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET max_parallel_workers_per_gather = 0")
-        cursor.execute("SET plan_cache_mode = force_custom_plan")
     dbapi_connection.autocommit = autocommit
+
+
+PREPARE_THRESHOLD = 5
+"""psycopg's default: a statement run this many times on a connection is prepared."""
 
 
 def _postgresql_begin(conn: Connection) -> None:
@@ -92,6 +92,12 @@ def _postgresql_begin(conn: Connection) -> None:
     dbapi_connection = conn.connection.dbapi_connection
     if dbapi_connection is not None and dbapi_connection.read_only != read_only:
         dbapi_connection.read_only = read_only
+        # Reads are planned for their own values, never prepared: once psycopg prepared a
+        # search, PostgreSQL's generic plan for it took any word for a rare one (counting
+        # "régie" through the GIN index: 14 ms; 5 ms planned for the word). Writes keep
+        # their prepared plans: planning a page's multi-row inserts anew each time cost a
+        # sixth of PostgreSQL's apply.
+        dbapi_connection.prepare_threshold = None if read_only else PREPARE_THRESHOLD
     if options.get(BRIEF):
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BRIEF_WAIT_MS}")
 

@@ -6,11 +6,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from federation.models import FedEntry
 from node.actors import SYSTEM
-from node.db import make_engine
+from node.db import PREPARE_THRESHOLD, make_engine, make_sessionmaker, reading, transaction
 from node.federated import wire
 from node.migrations import upgrade
 from node.services.members import create_member
@@ -55,15 +56,28 @@ def test_concurrent_shared_writes_all_land_in_one_contiguous_log(
         engine.dispose()
 
 
-def test_postgresql_connections_plan_each_query_for_its_own_values(db_url: str) -> None:
-    """A search word's frequency decides its plan (scan the cards, or the index), so no
-    generic plan may be reused across words; nor do short queries start parallel workers."""
+def test_postgresql_reads_are_planned_for_their_values_and_writes_reuse_plans(
+    db_url: str,
+) -> None:
+    """A search word's frequency decides its plan (scan the cards, or the index), so a read
+    is never prepared (a prepared statement soon gets a generic plan); a write repeated often
+    is prepared, its plan reused. Nor do short queries start parallel workers."""
     if db_url.startswith("sqlite"):
-        pytest.skip("planner settings are PostgreSQL's")
+        pytest.skip("planning is PostgreSQL's")
     engine = make_engine(db_url)
+    factory = make_sessionmaker(engine)
+    probe = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%archipel_probe%'"
+
+    def run(session: Session) -> int:
+        for _ in range(PREPARE_THRESHOLD + 2):
+            session.execute(text("SELECT 1 AS archipel_probe WHERE 1 = :one"), {"one": 1})
+        return int(session.execute(text(probe)).scalar_one())
+
     try:
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
-            assert conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar() == "0"
+        with reading(factory) as session:
+            assert session.execute(text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
+            assert run(session) == 0
+        with transaction(factory) as session:
+            assert run(session) == 1
     finally:
         engine.dispose()
