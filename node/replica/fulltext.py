@@ -55,10 +55,6 @@ def _sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def index_card(session: Session, card: DirectoryCard) -> None:
-    index_cards(session, [(card.pk, card.search_text)])
-
-
 def unindex_card(session: Session, card: DirectoryCard) -> None:
     unindex_cards(session, [(card.pk, card.search_text)])
 
