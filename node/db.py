@@ -50,6 +50,12 @@ the write lock, so it runs beside a writer instead of queueing behind it; on bot
 write in it fails at once rather than upgrading a read snapshot that may be outdated."""
 
 
+PREPARE_THRESHOLD = "archipel_prepare_threshold"
+"""Key, in a PostgreSQL connection's info, of psycopg's `prepare_threshold` as the connection
+was made (5 by default: a statement run that many times is prepared); writes use it, reads
+none (`_postgresql_begin`)."""
+
+
 BRIEF = "archipel_brief"
 """Execution option of a write noted in passing by a read (`write_beside`): it waits
 `BRIEF_WAIT_MS` for a lock, not `SQLITE_BUSY_MS`."""
@@ -71,7 +77,7 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def _postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
+def _postgresql_connect(dbapi_connection: Any, record: Any) -> None:
     # No parallel workers: this node's queries are short and stop at a page, and starting
     # workers cost more than they save (a filtered directory page: 27 ms with one, 7 without).
     autocommit = dbapi_connection.autocommit
@@ -79,10 +85,7 @@ def _postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET max_parallel_workers_per_gather = 0")
     dbapi_connection.autocommit = autocommit
-
-
-PREPARE_THRESHOLD = 5
-"""psycopg's default: a statement run this many times on a connection is prepared."""
+    record.info[PREPARE_THRESHOLD] = dbapi_connection.prepare_threshold
 
 
 def _postgresql_begin(conn: Connection) -> None:
@@ -97,7 +100,8 @@ def _postgresql_begin(conn: Connection) -> None:
         # "régie" through the GIN index: 14 ms; 5 ms planned for the word). Writes keep
         # their prepared plans: planning a page's multi-row inserts anew each time cost a
         # sixth of PostgreSQL's apply.
-        dbapi_connection.prepare_threshold = None if read_only else PREPARE_THRESHOLD
+        written = conn.connection.info.get(PREPARE_THRESHOLD, 5)  # as the connection came
+        dbapi_connection.prepare_threshold = None if read_only else written
     if options.get(BRIEF):
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BRIEF_WAIT_MS}")
 

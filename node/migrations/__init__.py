@@ -47,7 +47,6 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Leave out of comparisons what the models do not describe on purpose: the engine-specific
-    full-text index (`directory_fts*` tables on SQLite, `search_vector` on PostgreSQL)."""
-    if type_ == "table" and name and name.startswith("directory_fts"):
-        return False
-    return not (type_ in {"column", "index"} and name and "search_vector" in name)
+    full-text index (`directory_fts*` tables: FTS5 on SQLite, a `tsvector` table on
+    PostgreSQL, with their indexes)."""
+    return not (type_ == "table" and name and name.startswith("directory_fts"))

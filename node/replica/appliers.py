@@ -146,8 +146,9 @@ class CardKind:
             session.flush()
 
     def purge_origin(self, session: Session, *, origin: str) -> None:
-        for row in session.scalars(select(DirectoryCard).where(DirectoryCard.origin == origin)):
-            fulltext.unindex_card(session, row)
+        rows = session.scalars(select(DirectoryCard).where(DirectoryCard.origin == origin)).all()
+        fulltext.unindex_cards(session, [(row.pk, row.search_text) for row in rows])
+        for row in rows:
             session.delete(row)
         session.flush()
 

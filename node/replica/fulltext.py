@@ -27,7 +27,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
-    delete,
     exists,
     false,
     func,
@@ -49,6 +48,7 @@ PG_INDEX = (
     "INSERT INTO directory_fts (card_pk, search_vector) "
     "SELECT key, to_tsvector('simple', words) FROM unnest(:keys, :texts) AS t(key, words)"
 )
+PG_UNINDEX = "DELETE FROM directory_fts WHERE card_pk = ANY(:keys)"
 
 
 def _sqlite(session: Session) -> bool:
@@ -90,7 +90,11 @@ def unindex_cards(session: Session, rows: Sequence[tuple[int, str]]) -> None:
             [{"pk": pk, "t": t} for pk, t in rows],
         )
         return
-    session.execute(delete(PG_FTS).where(PG_FTS.c.card_pk.in_([pk for pk, _text in rows])))
+    # One statement text whatever the number of keys (an `IN` list is a new one each time).
+    session.execute(
+        text(PG_UNINDEX).bindparams(bindparam("keys", type_=ARRAY(Integer))),
+        {"keys": [pk for pk, _text in rows]},
+    )
 
 
 def scrub(session: Session) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import DatabaseError
 
 from federation.registry import Upsert
 from node.db import make_engine, make_sessionmaker
@@ -102,8 +104,9 @@ def _index_matches_cards(engine: Engine) -> None:
     """The engine's full-text index holds exactly the cards' words, no more, no less."""
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
+            # With rank 1, FTS5 checks the index against the cards' texts, not only itself.
             conn.exec_driver_sql(
-                "INSERT INTO directory_fts(directory_fts) VALUES ('integrity-check')"
+                "INSERT INTO directory_fts(directory_fts, rank) VALUES ('integrity-check', 1)"
             )
         else:
             stray = conn.exec_driver_sql(
@@ -129,4 +132,36 @@ def test_removed_and_purged_cards_leave_the_index(db_url: str) -> None:
     _index_matches_cards(engine)
     with make_sessionmaker(engine)() as session:
         assert search_directory(session, q="regie")[0] == []
+    engine.dispose()
+
+
+def test_the_index_check_notices_words_the_cards_do_not_have(db_url: str) -> None:
+    """`_index_matches_cards` fails on a stray word, so the tests above can fail."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    _cards(engine, [("Léa Martin", "Régie son")])
+    with engine.begin() as conn:
+        pk = conn.exec_driver_sql("SELECT pk FROM directory_cards").scalar_one()
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "INSERT INTO directory_fts(rowid, search_text) VALUES (?, 'intrus')", (pk + 1,)
+            )
+        else:
+            conn.exec_driver_sql(
+                "UPDATE directory_fts SET search_vector = to_tsvector('simple', 'intrus')"
+            )
+    with pytest.raises((AssertionError, DatabaseError)):
+        _index_matches_cards(engine)
+    engine.dispose()
+
+
+def test_postgresql_a_deleted_card_takes_its_index_row_along(db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite's index is kept by the applier alone (FTS5 has no foreign key)")
+    engine = make_engine(db_url)
+    upgrade(engine)
+    _cards(engine, [("Léa Martin", "Régie son")])
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM directory_cards")
+    _index_matches_cards(engine)
     engine.dispose()

@@ -6,6 +6,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from node.db import make_engine, make_sessionmaker
 from node.migrations import (
@@ -35,7 +37,8 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_models(db_url: str) -> 
 
 
 def test_postgresql_index_moves_to_its_own_table_and_back(db_url: str) -> None:
-    """0009 carries every card's words into `directory_fts`; its downgrade carries them back."""
+    """0009 carries every card's words into `directory_fts` and drops the column; its
+    downgrade rebuilds the column from the cards' texts and drops the table."""
     if db_url.startswith("sqlite"):
         pytest.skip("0009 changes PostgreSQL's index only")
     engine = make_engine(db_url)
@@ -52,6 +55,7 @@ def test_postgresql_index_moves_to_its_own_table_and_back(db_url: str) -> None:
         upgrade(engine)
         with make_sessionmaker(engine)() as session:
             assert [r.record_id for r in search_directory(session, q="régie son")[0]] == ["m1"]
+            assert "search_vector" not in _columns(session, "directory_cards")
         command.downgrade(alembic_config(engine), "0008")
         with engine.connect() as conn:
             found = conn.exec_driver_sql(
@@ -59,5 +63,15 @@ def test_postgresql_index_moves_to_its_own_table_and_back(db_url: str) -> None:
                 "WHERE search_vector @@ to_tsquery('simple', 'regie & son')"
             ).scalars()
             assert list(found) == ["m1"]
+            assert conn.exec_driver_sql("SELECT to_regclass('directory_fts')").scalar() is None
     finally:
         engine.dispose()
+
+
+def _columns(session: Session, table: str) -> set[str]:
+    return set(
+        session.execute(
+            text("SELECT column_name FROM information_schema.columns WHERE table_name = :t"),
+            {"t": table},
+        ).scalars()
+    )

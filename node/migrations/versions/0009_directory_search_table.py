@@ -41,6 +41,8 @@ def upgrade() -> None:
     )
     op.execute("DROP INDEX ix_directory_cards_search_vector")
     op.execute("ALTER TABLE directory_cards DROP COLUMN search_vector")
+    # Planner statistics at once: whether a word is frequent decides a search's plan.
+    op.execute("ANALYZE directory_fts")
 
 
 def downgrade() -> None:
