@@ -100,7 +100,7 @@ def _postgresql_begin(conn: Connection) -> None:
         # "régie" through the GIN index: 14 ms; 5 ms planned for the word). Writes keep
         # their prepared plans: planning a page's multi-row inserts anew each time cost a
         # sixth of PostgreSQL's apply.
-        written = conn.connection.info.get(PREPARE_THRESHOLD, 5)  # as the connection came
+        written = conn.connection.info[PREPARE_THRESHOLD]  # as the connection came
         dbapi_connection.prepare_threshold = None if read_only else written
     if options.get(BRIEF):
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BRIEF_WAIT_MS}")

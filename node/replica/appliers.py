@@ -141,7 +141,7 @@ class CardKind:
     def remove(self, session: Session, *, origin: str, record_id: str) -> None:
         row = _existing(session, DirectoryCard, origin, record_id)
         if row is not None:
-            fulltext.unindex_card(session, row)
+            fulltext.unindex_cards(session, [(row.pk, row.search_text)])
             session.delete(row)
             session.flush()
 

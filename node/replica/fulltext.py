@@ -55,10 +55,6 @@ def _sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def unindex_card(session: Session, card: DirectoryCard) -> None:
-    unindex_cards(session, [(card.pk, card.search_text)])
-
-
 def index_cards(session: Session, rows: Sequence[tuple[int, str]]) -> None:
     """Index many cards at once: `(pk, search_text)` pairs, in one statement."""
     if not rows:
