@@ -87,6 +87,7 @@ class BodyLimit:
                     "Content Too Large",
                     f"the request body is {length} bytes; this node accepts at most {self.limit}",
                     instance=URL(scope=scope).path,
+                    code="body_too_large",
                 )
                 await response(scope, receive, send)
                 return

@@ -66,5 +66,6 @@ class NulGuard:
             "Bad Request",
             "the request contains a NUL character (%00 or \\u0000), which no field accepts",
             instance=scope["path"],
+            code="nul_character",
         )
         await response(scope, receive, send)

@@ -30,13 +30,19 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class DomainError(Exception):
+    """A request the domain refuses. `code` is a stable slug (the problem document's `code`):
+    pages translate it and clients switch on it; `detail` is English for people reading the
+    API and never matched."""
+
     status = 400
     title = "Bad Request"
+    code = "bad_request"
 
     def __init__(
         self,
         detail: str,
         *,
+        code: str | None = None,
         errors: list[FieldError] | None = None,
         title: str | None = None,
         **extra: Any,
@@ -44,6 +50,10 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        if code:
+            self.code = code
+        elif len(self.errors) == 1 and self.errors[0].code != "invalid":
+            self.code = self.errors[0].code
         if title:
             self.title = title
         self.extra = extra
@@ -52,35 +62,42 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status = 404
     title = "Not Found"
+    code = "not_found"
 
 
 class Conflict(DomainError):
     status = 409
     title = "Conflict"
+    code = "conflict"
 
 
 class VersionConflict(Conflict):
     title = "Edit Conflict"
+    code = "version_conflict"
 
 
 class PreconditionRequired(DomainError):
     status = 428
     title = "Precondition Required"
+    code = "version_required"
 
 
 class Unauthenticated(DomainError):
     status = 401
     title = "Unauthorized"
+    code = "unauthenticated"
 
 
 class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
+    code = "forbidden"
 
 
 class TooManyRequests(DomainError):
     status = 429
     title = "Too Many Requests"
+    code = "too_many_requests"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail, retry_after=retry_after)
@@ -117,11 +134,13 @@ def problem_response(
     instance: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    code: str | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """A `application/problem+json` response (RFC 9457)."""
+    """A `application/problem+json` response (RFC 9457) with its stable `code`."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     body["detail"] = detail
+    body["code"] = code or _default_code(status)
     if instance:
         body["instance"] = instance
     if errors:
@@ -138,7 +157,9 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     errors = []
     for err in exc.errors():
         message = str(err.get("msg", "invalid value"))
-        errors.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=message))
+        code = str(err.get("type") or "invalid")
+        field = _field_path(tuple(err.get("loc", ())))
+        errors.append(FieldError(field=field, message=message, code=code))
     return errors
 
 
@@ -157,6 +178,7 @@ def install_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             errors=exc.errors,
             headers=headers,
+            code=exc.code,
             **exc.extra,
         )
 
@@ -170,6 +192,7 @@ def install_handlers(app: FastAPI) -> None:
             f"invalid fields: {fields}" if fields else "the request is invalid",
             instance=request.url.path,
             errors=errors,
+            code="invalid_request",
         )
 
     @app.exception_handler(StatementError)
@@ -191,6 +214,7 @@ def install_handlers(app: FastAPI) -> None:
                 f"{detail}; nothing was saved, try again later",
                 instance=request.url.path,
                 headers={"Retry-After": RETRY_AFTER_BUSY} if status == 503 else None,
+                code=reason,
                 reason=reason,
             )
         if isinstance(exc, DataError) or isinstance(cause, OverflowError | ValueError):
@@ -200,6 +224,7 @@ def install_handlers(app: FastAPI) -> None:
                 "Unprocessable Content",
                 "a value is out of the range this node can store",
                 instance=request.url.path,
+                code="value_out_of_range",
             )
         log.error("database error on %s", request.url.path, exc_info=exc)
         return problem_response(500, "Internal Server Error", "", instance=request.url.path)
@@ -215,6 +240,11 @@ def install_handlers(app: FastAPI) -> None:
         )
 
 
+def _default_code(status: int) -> str:
+    """The code of a problem nobody named more precisely: its title as a slug."""
+    return _default_title(status).lower().replace(" ", "_")
+
+
 def _default_title(status: int) -> str:
     return {
         400: "Bad Request",
@@ -227,4 +257,7 @@ def _default_title(status: int) -> str:
         415: "Unsupported Media Type",
         422: "Unprocessable Content",
         429: "Too Many Requests",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+        507: "Insufficient Storage",
     }.get(status, "Error")

@@ -23,6 +23,11 @@ class FieldError(BaseModel):
 
     field: str = Field(description="Dotted path of the field at fault, e.g. `body.display_name`.")
     message: str
+    code: str = Field(
+        "invalid",
+        description="A stable slug naming what is wrong (`missing`, `string_too_long`, "
+        "`licence_format` ...): clients and pages switch on it, never on `message`.",
+    )
 
 
 class Problem(BaseModel):
@@ -35,6 +40,9 @@ class Problem(BaseModel):
     status: int
     detail: str = ""
     instance: str | None = None
+    code: str | None = Field(
+        None, description="A stable slug naming the error; clients switch on it, never on text."
+    )
     errors: list[FieldError] = Field(default_factory=list)
 
 

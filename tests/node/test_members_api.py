@@ -51,6 +51,7 @@ def test_update_needs_the_version_and_refuses_a_stale_one(node: NodeHarness) -> 
     missing = node.client.patch(url, json={"city": "Vienne"}, headers=staff)
     assert missing.status_code == 428
     assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["code"] == "version_required"
     ok = node.client.patch(url, json={"city": "Vienne"}, headers={**staff, "If-Match": '"1"'})
     assert ok.status_code == 200
     assert ok.json()["version"] == 2
@@ -58,6 +59,7 @@ def test_update_needs_the_version_and_refuses_a_stale_one(node: NodeHarness) -> 
     stale = node.client.patch(url, json={"city": "Givors"}, headers={**staff, "If-Match": '"1"'})
     assert stale.status_code == 409
     assert stale.json()["current_version"] == 2
+    assert stale.json()["code"] == "version_conflict"
     assert node.client.get(url, headers=staff).json()["city"] == "Vienne"
 
 
@@ -81,8 +83,11 @@ def test_invalid_input_names_each_field_at_fault(node: NodeHarness) -> None:
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    fields = {e["field"] for e in response.json()["errors"]}
-    assert {"body.display_name", "body.visibility", "body.links.0", "body.x"} <= fields
+    fields = {e["field"]: e["code"] for e in response.json()["errors"]}
+    assert {"body.display_name", "body.visibility", "body.links.0", "body.x"} <= set(fields)
+    assert fields["body.display_name"] == "string_too_short"
+    assert fields["body.x"] == "extra_forbidden"
+    assert response.json()["code"] == "invalid_request"
 
 
 def test_null_for_a_required_field_is_refused(node: NodeHarness) -> None:
@@ -177,6 +182,7 @@ def test_unknown_member_is_a_404_problem(node: NodeHarness) -> None:
     response = node.client.get("/api/members/nope", headers=node.headers("staff"))
     assert response.status_code == 404
     assert response.json()["title"] == "Not Found"
+    assert response.json()["code"] == "not_found"
 
 
 def test_nul_characters_are_refused_before_reaching_the_database(node: NodeHarness) -> None:
