@@ -20,7 +20,7 @@ from bench.report import growth_table, network_table, table
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SIZES: dict[str, dict[str, Any]] = {
     "quick": {
-        "sync_entries": 3_000,
+        "sync_entries": 10_000,  # ten whole pages: the quick rate times nine of them
         "baseline_entries": 200,
         "search_cards": 5_000,
         "annuaire_cards": 5_000,
