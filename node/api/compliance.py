@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from node.api.deps import CurrentActor, Db, StaffActor
+from node.api.deps import CurrentActor, Db, Limit, Offset, StaffActor, paged
 from node.services import compliance as service
+from schemas.common import Page
 from schemas.compliance import DateCompliance, MarkDone, OverdueItem
 from schemas.tourdates import DEFAULT_TIMEZONE, zone
 
@@ -30,10 +31,13 @@ def date_compliance(
     return service.date_compliance(db, tour_date_id=tour_date_id, today=_today(today))
 
 
-@router.get("/compliance/overdue", response_model=list[OverdueItem])
-def overdue(db: Db, _actor: CurrentActor, today: Today = None) -> list[OverdueItem]:
+@router.get("/compliance/overdue", response_model=Page[OverdueItem])
+def overdue(
+    db: Db, _actor: CurrentActor, today: Today = None, limit: Limit = 50, offset: Offset = 0
+) -> Page[OverdueItem]:
     """Every overdue duty of the bureau, soonest due first (for the dashboard)."""
-    return service.overdue_items(db, _today(today))
+    items = service.overdue_items(db, _today(today))
+    return paged(Page[OverdueItem], items, list, limit=limit, offset=offset)
 
 
 @router.put("/tour-dates/{tour_date_id}/compliance/{duty}", status_code=204)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import HTMLResponse
 
-from node.api.deps import Db, IfMatch, StaffActor, etag
+from node.api.deps import Db, IfMatch, Limit, Offset, StaffActor, etag, paged
 from node.services import contracts as service
 from node.services import documents, settlements
+from schemas.common import Page
 from schemas.contracts import (
     ContractCreate,
     ContractPublic,
@@ -39,12 +40,23 @@ def create_contract(
     return service.present(db, row)
 
 
-@router.get("/contracts", response_model=list[ContractPublic])
+@router.get("/contracts", response_model=Page[ContractPublic])
 def list_contracts(
-    db: Db, _actor: StaffActor, production_id: str | None = None, tour_date_id: str | None = None
-) -> list[ContractPublic]:
+    db: Db,
+    _actor: StaffActor,
+    production_id: str | None = None,
+    tour_date_id: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ContractPublic]:
     rows = service.list_contracts(db, production_id=production_id, tour_date_id=tour_date_id)
-    return [service.present(db, r) for r in rows]
+    return paged(
+        Page[ContractPublic],
+        rows,
+        lambda window: [service.present(db, r) for r in window],
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractPublic)

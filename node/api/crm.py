@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from node.api.deps import CurrentActor, Db, IfMatch, Limit, Offset, StaffActor, etag
+from node.api.deps import CurrentActor, Db, IfMatch, Limit, Offset, StaffActor, etag, paged
 from node.services import crm as service
 from node.services import duplicates
 from schemas.common import Page
@@ -137,10 +137,13 @@ def delete_prospection(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/organisation-duplicates", response_model=list[DuplicateGroup])
-def find_duplicates(db: Db, _actor: StaffActor) -> list[DuplicateGroup]:
+@router.get("/organisation-duplicates", response_model=Page[DuplicateGroup])
+def find_duplicates(
+    db: Db, _actor: StaffActor, limit: Limit = 50, offset: Offset = 0
+) -> Page[DuplicateGroup]:
     """Organisations that look entered twice: same name and city, or a shared e-mail."""
-    return duplicates.find_duplicates(db)
+    groups = duplicates.find_duplicates(db)
+    return paged(Page[DuplicateGroup], groups, list, limit=limit, offset=offset)
 
 
 @router.post("/organisations/{organisation_id}/merge", response_model=MergeReport)

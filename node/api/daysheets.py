@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import HTMLResponse
 
-from node.api.deps import CurrentActor, Db, StaffActor
+from node.api.deps import CurrentActor, Db, Limit, Offset, StaffActor, paged
 from node.services import daysheets as service
+from schemas.common import Page
 from schemas.daysheets import Audience, DaySheetBody, DaySheetPublic, LinkCreate, LinkPublic
 
 router = APIRouter(prefix="/api", tags=["day sheets"])
@@ -71,9 +72,17 @@ def create_link(tour_date_id: str, data: LinkCreate, db: Db, actor: StaffActor) 
     return _link(link, f"{service.LINK_PATH}{token}")
 
 
-@router.get("/tour-dates/{tour_date_id}/day-sheet/links", response_model=list[LinkPublic])
-def list_links(tour_date_id: str, db: Db, _actor: StaffActor) -> list[LinkPublic]:
-    return [_link(link) for link in service.list_links(db, tour_date_id=tour_date_id)]
+@router.get("/tour-dates/{tour_date_id}/day-sheet/links", response_model=Page[LinkPublic])
+def list_links(
+    tour_date_id: str, db: Db, _actor: StaffActor, limit: Limit = 50, offset: Offset = 0
+) -> Page[LinkPublic]:
+    return paged(
+        Page[LinkPublic],
+        service.list_links(db, tour_date_id=tour_date_id),
+        lambda window: [_link(link) for link in window],
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.delete("/day-sheet-links/{link_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator, Sequence
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,7 @@ from node.problems import DomainError, Forbidden, Unauthenticated
 from node.services import accounts
 from node.services.loans import Exchange
 from node.settings import Settings
+from schemas.common import Page
 
 SESSION_COOKIE = "archipel_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -112,6 +113,24 @@ def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | No
 IfMatch = Annotated[int | None, Depends(parse_if_match)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1-500).")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")]
+
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+def paged(
+    page: type[Page[T]],
+    rows: Sequence[R],
+    present: Callable[[Sequence[R]], list[T]],
+    *,
+    limit: int,
+    offset: int,
+) -> Page[T]:
+    """One page of a list the service reads whole (a date's team, a production's contracts):
+    only the page's rows are presented."""
+    items = present(rows[offset : offset + limit])
+    return page.of(items, total=len(rows), limit=limit, offset=offset)
 
 
 def etag(version: int) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from node.api.deps import Db, IfMatch, StaffActor, etag
+from node.api.deps import Db, IfMatch, Limit, Offset, StaffActor, etag, paged
 from node.models import Engagement
 from node.problems import DomainError
 from node.services import engagements as service
 from node.services import paygrids, payroll
+from schemas.common import Page
 from schemas.engagements import (
     EngagementCreate,
     EngagementPublic,
@@ -60,24 +62,33 @@ def create_engagement(
     return _one(db, row, response)
 
 
-@router.get("/tour-dates/{tour_date_id}/engagements", response_model=list[EngagementPublic])
-def date_team(tour_date_id: str, db: Db, _actor: StaffActor) -> list[EngagementPublic]:
+@router.get("/tour-dates/{tour_date_id}/engagements", response_model=Page[EngagementPublic])
+def date_team(
+    tour_date_id: str, db: Db, _actor: StaffActor, limit: Limit = 50, offset: Offset = 0
+) -> Page[EngagementPublic]:
     """The team of a date, with each contract's DPAE window and pay check."""
-    return service.present(db, service.list_engagements(db, tour_date_id=tour_date_id))
+    rows = service.list_engagements(db, tour_date_id=tour_date_id)
+    return paged(
+        Page[EngagementPublic], rows, partial(service.present, db), limit=limit, offset=offset
+    )
 
 
-@router.get("/engagements", response_model=list[EngagementPublic])
+@router.get("/engagements", response_model=Page[EngagementPublic])
 def list_engagements(
     db: Db,
     _actor: StaffActor,
     production_id: str | None = None,
     date_from: From = None,
     date_to: To = None,
-) -> list[EngagementPublic]:
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[EngagementPublic]:
     rows = service.list_engagements(
         db, production_id=production_id, date_from=date_from, date_to=date_to
     )
-    return service.present(db, rows)
+    return paged(
+        Page[EngagementPublic], rows, partial(service.present, db), limit=limit, offset=offset
+    )
 
 
 @router.get("/engagements/{engagement_id}", response_model=EngagementPublic)
@@ -155,22 +166,30 @@ def set_object_number(
     return ObjectNumber(object_number=production.object_number)
 
 
-@router.get("/pay-grids", response_model=list[PayGridRowPublic])
-def list_grid(db: Db, _actor: StaffActor) -> list[PayGridRowPublic]:
+@router.get("/pay-grids", response_model=Page[PayGridRowPublic])
+def list_grid(
+    db: Db, _actor: StaffActor, limit: Limit = 50, offset: Offset = 0
+) -> Page[PayGridRowPublic]:
     """The bureau's loaded minimum-pay grid."""
-    return [
-        PayGridRowPublic(
-            convention=r.convention,
-            annexe=r.annexe,
-            category=r.category,
-            profession=r.profession,
-            basis=r.basis,
-            minimum=paygrids.euros(r.minimum_cents),
-            valid_from=r.valid_from,
-            source=r.source,
-        )
-        for r in paygrids.grid_rows(db)
-    ]
+    return paged(
+        Page[PayGridRowPublic],
+        paygrids.grid_rows(db),
+        lambda window: [
+            PayGridRowPublic(
+                convention=r.convention,
+                annexe=r.annexe,
+                category=r.category,
+                profession=r.profession,
+                basis=r.basis,
+                minimum=paygrids.euros(r.minimum_cents),
+                valid_from=r.valid_from,
+                source=r.source,
+            )
+            for r in window
+        ],
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.put(

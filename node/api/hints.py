@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from node.api.deps import AppSettings, CurrentActor, Db, StaffActor
+from node.api.deps import AppSettings, CurrentActor, Db, Limit, Offset, StaffActor, paged
 from node.problems import NotFound
 from node.services import hints as service
+from schemas.common import Page
 from schemas.hints import ContactHintPublic, ContactHintSet, NetworkHint
 
 router = APIRouter(prefix="/api", tags=["network"])
@@ -39,13 +40,16 @@ def remove_hint(organisation_id: str, db: Db, actor: StaffActor) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/network/contact-hints", response_model=list[NetworkHint])
+@router.get("/network/contact-hints", response_model=Page[NetworkHint])
 def search_hints(
     db: Db,
     settings: AppSettings,
     _actor: CurrentActor,
     name: Annotated[str, Query(min_length=2, max_length=200, description="Organisation name.")],
     city: Annotated[str | None, Query(max_length=120)] = None,
-) -> list[NetworkHint]:
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[NetworkHint]:
     """Qui dans le réseau est déjà en contact avec cet organisateur ? (from the replica)"""
-    return service.search(db, own_origin=settings.node.slug, name=name, city=city)
+    hints = service.search(db, own_origin=settings.node.slug, name=name, city=city)
+    return paged(Page[NetworkHint], hints, list, limit=limit, offset=offset)

@@ -16,6 +16,7 @@ from node.api.deps import (
     Offset,
     StaffActor,
     etag,
+    paged,
 )
 from node.services import hosting as service
 from schemas.common import Page
@@ -44,11 +45,19 @@ class Candidates(BaseModel):
     resources: list[dict[str, object]]
 
 
-@router.get("/coming", response_model=list[ComingDatePublic])
-def coming_dates(db: Db, _actor: StaffActor, settings: AppSettings) -> list[ComingDatePublic]:
+@router.get("/coming", response_model=Page[ComingDatePublic])
+def coming_dates(
+    db: Db, _actor: StaffActor, settings: AppSettings, limit: Limit = 50, offset: Offset = 0
+) -> Page[ComingDatePublic]:
     """Upcoming network dates whose venue is in `node.host_area`."""
     rows = service.coming_dates(db, own=settings.node.slug, area=settings.node.host_area)
-    return [ComingDatePublic.model_validate(row, from_attributes=True) for row in rows]
+    return paged(
+        Page[ComingDatePublic],
+        rows,
+        lambda window: [ComingDatePublic.model_validate(r, from_attributes=True) for r in window],
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/candidates", response_model=Candidates)

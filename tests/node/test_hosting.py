@@ -69,11 +69,11 @@ def test_a_host_offers_a_local_technician_and_the_producer_engages_them(
         grenoble.pull("lyon")
         lyon.pull("grenoble")
 
-        coming = grenoble.client.get("/api/hosting/coming", headers=grenoble.staff).json()
+        coming = grenoble.client.get("/api/hosting/coming", headers=grenoble.staff).json()["items"]
         assert [(c["origin"], c["record_id"], c["day"]) for c in coming] == [
             ("lyon", tour_date["id"], DAY)
         ]
-        assert lyon.client.get("/api/hosting/coming", headers=lyon.staff).json() == []
+        assert lyon.client.get("/api/hosting/coming", headers=lyon.staff).json()["items"] == []
         candidates = grenoble.client.get(
             "/api/hosting/candidates", params={"day": DAY}, headers=grenoble.staff
         ).json()
@@ -140,7 +140,7 @@ def test_a_host_offers_a_local_technician_and_the_producer_engages_them(
         assert decided["items"][0]["status"] == "accepted"
         team = lyon.client.get(
             f"/api/tour-dates/{tour_date['id']}/engagements", headers=lyon.staff
-        ).json()
+        ).json()["items"]
         assert [(e["member_name"], e["host_bureau"]) for e in team] == [("Sami Benali", "grenoble")]
         again = lyon.client.post(
             f"/api/hosting/offers/{offer['id']}/items/c1",

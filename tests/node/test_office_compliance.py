@@ -82,7 +82,7 @@ def test_a_cession_date_goes_green_step_by_step(node: NodeHarness) -> None:
     assert after[("aem", "Sam")]["due"] == "2026-04-15"
     assert after[("decompte", "")]["state"] == "overdue"  # 30 days after the date
     assert after[("page", "")]["overdue"] == 7  # and AEM and certificate of each of three
-    overdue = get(node, "/api/compliance/overdue", today="2026-04-20")
+    overdue = get(node, "/api/compliance/overdue", today="2026-04-20")["items"]
     assert {(o["code"], o["member_name"]) for o in overdue} == {
         (code, name) for code in ("aem", "conges-spectacles") for name in names
     } | {("decompte", "")}

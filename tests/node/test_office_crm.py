@@ -78,7 +78,7 @@ def test_duplicates_are_found_by_folded_name_and_city_or_shared_email(node: Node
     b = organisation(node, name="THEATRE de la Croix Rousse", city="lyon", email=None)
     c = organisation(node, name="Festival des Nuits", city="Lyon", email="nuits@example.org")
     post(node, f"/api/organisations/{c['id']}/contacts", contact_data(email="ACCUEIL@example.org"))
-    groups = get(node, "/api/organisation-duplicates")
+    groups = get(node, "/api/organisation-duplicates")["items"]
     by_reason = {g["reason"]: {o["id"] for o in g["organisations"]} for g in groups}
     assert by_reason["same-name-and-city"] == {a["id"], b["id"]}
     assert by_reason["same-email"] == {a["id"], c["id"]}

@@ -78,7 +78,7 @@ def test_a_share_link_needs_no_account_and_stops_when_revoked(node: NodeHarness)
     assert "cachet a baissé" not in opened.text
     assert opened.headers["cache-control"] == "no-store"
     assert node.client.get(link["url"] + ".pdf").content.startswith(b"%PDF")
-    listed = get(node, f"/api/tour-dates/{date['id']}/day-sheet/links")
+    listed = get(node, f"/api/tour-dates/{date['id']}/day-sheet/links")["items"]
     assert listed[0]["url"] is None and listed[0]["revoked_at"] is None
     revoked = node.client.delete(
         f"/api/day-sheet-links/{link['id']}", headers=node.headers("staff")

@@ -15,7 +15,7 @@ from tests.archipelago import Bureau, line
 def _hints(bureau: Bureau, **params: Any) -> list[dict[str, Any]]:
     response = bureau.client.get("/api/network/contact-hints", params=params, headers=bureau.staff)
     assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()
+    items: list[dict[str, Any]] = response.json()["items"]
     return items
 
 

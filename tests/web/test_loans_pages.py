@@ -85,7 +85,7 @@ def test_hosting_from_the_pages(tmp_path: Path, new_db_url: Callable[[str], str]
             assert host_view.count("Acceptée") == 2
             team = lyon.client.get(
                 f"/api/tour-dates/{tour_date['id']}/engagements", headers=lyon.staff
-            ).json()
+            ).json()["items"]
             assert [(e["member_name"], e["host_bureau"]) for e in team] == [
                 ("Sami Benali", "grenoble")
             ]
