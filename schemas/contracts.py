@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 
 from schemas.common import StrictModel
 from schemas.engagements import Money
+from schemas.licences import LicenceNumber, OptionalLicenceNumber
+from schemas.organisations import LICENCE_HELP
 
 
 class ContractKind(StrEnum):
@@ -59,8 +61,8 @@ class ContractTerms(StrictModel):
     sign_by: date | None = None
     payment_due: date | None = None
     terms: str | None = Field(None, max_length=50_000, description="Other clauses.")
-    producer_licence: str | None = Field(None, max_length=60)
-    organiser_licence: str | None = Field(None, max_length=60)
+    producer_licence: OptionalLicenceNumber = Field(None, max_length=60, description=LICENCE_HELP)
+    organiser_licence: OptionalLicenceNumber = Field(None, max_length=60, description=LICENCE_HELP)
 
 
 class ContractCreate(ContractTerms):
@@ -158,8 +160,8 @@ class OfficeProfile(StrictModel):
     """The bureau as it appears on contracts: the producer party."""
 
     legal_name: str = Field("", max_length=200)
-    licence_number: str = Field(
-        "", max_length=60, description="Récépissé PLATESV of the bureau (producer's licence)."
+    licence_number: LicenceNumber = Field(
+        "", max_length=60, description=f"The bureau's own licence (producer). {LICENCE_HELP}"
     )
     address: str = Field("", max_length=1000)
     siret: str = Field("", max_length=20)

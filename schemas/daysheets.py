@@ -18,7 +18,11 @@ class Audience(StrEnum):
 
 
 class ScheduleItem(StrictModel):
-    time: str = Field(pattern=r"^\d{1,2}[:h]\d{2}$", examples=["14:00"])
+    time: str = Field(
+        pattern=r"^([01]?\d|2[0-3])[:h][0-5]\d$",
+        examples=["14:00", "9h30"],
+        description="A time of day, 00:00 to 23:59 (`14:00` or `14h00`).",
+    )
     label: str = Field(min_length=1, max_length=200, examples=["Montage"])
     technical: bool = Field(False, description="Shown in the technical version only.")
 

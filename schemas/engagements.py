@@ -7,9 +7,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from schemas.common import StrictModel
+from schemas.tourdates import DEFAULT_TIMEZONE, zone
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, examples=["250.00"])]
 
@@ -126,13 +128,29 @@ class DpaeWindow(BaseModel):
     latest: date
 
 
-class EngagementStates(StrictModel):
-    """What the payroll provider reports; a date records it, null clears it."""
+def _not_after_today(value: date | None) -> date | None:
+    """A step already taken happened today at the latest (Paris time)."""
+    today = datetime.now(zone(DEFAULT_TIMEZONE)).date()
+    if value is not None and value > today:
+        raise PydanticCustomError(
+            "date_in_future",
+            "{day} is after today ({today}): record a step once it is done",
+            {"day": value.isoformat(), "today": today.isoformat()},
+        )
+    return value
 
-    cddu_signed_on: date | None = None
-    dpae_sent_on: date | None = None
-    aem_issued_on: date | None = None
-    conges_certificate_on: date | None = None
+
+DoneOn = Annotated[date | None, AfterValidator(_not_after_today)]
+
+
+class EngagementStates(StrictModel):
+    """What the payroll provider reports; a date records it (today at the latest), null
+    clears it."""
+
+    cddu_signed_on: DoneOn = None
+    dpae_sent_on: DoneOn = None
+    aem_issued_on: DoneOn = None
+    conges_certificate_on: DoneOn = None
 
 
 class ProviderReport(EngagementStates):

@@ -8,11 +8,12 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
 
 from schemas.common import StrictModel
+from schemas.licences import EXAMPLES, LicenceNumber, OptionalLicenceNumber
 from schemas.members import Tag
 
 LICENCE_HELP = (
-    "Licence d'entrepreneur de spectacles: the PLATESV receipt number, "
-    "e.g. `PLATESV-R-2021-001234`; free text, trimmed."
+    "Licence d'entrepreneur de spectacles: the PLATESV receipt number or its short form, "
+    f"or a licence granted before 2019 ({EXAMPLES}); several may be separated by commas."
 )
 
 
@@ -35,7 +36,7 @@ class OrganisationCreate(StrictModel):
     city: str = Field("", max_length=120)
     address: str = Field("", max_length=1000)
     postal_code: str = Field("", max_length=20)
-    licence_number: str = Field("", max_length=60, description=LICENCE_HELP)
+    licence_number: LicenceNumber = Field("", max_length=60, description=LICENCE_HELP)
     email: EmailStr | None = None
     phone: str = Field("", max_length=40)
     website: HttpUrl | None = None
@@ -53,7 +54,7 @@ class OrganisationUpdate(StrictModel):
     city: str | None = Field(None, max_length=120)
     address: str | None = Field(None, max_length=1000)
     postal_code: str | None = Field(None, max_length=20)
-    licence_number: str | None = Field(None, max_length=60, description=LICENCE_HELP)
+    licence_number: OptionalLicenceNumber = Field(None, max_length=60, description=LICENCE_HELP)
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)
     website: HttpUrl | None = None

@@ -26,6 +26,7 @@ from node.services.common import audit, get_or_404
 from node.services.editing import require_staff
 from node.services.engagements import dpae_window, performance_day
 from schemas.compliance import DateCompliance, Duty, DutyState, OverdueItem, Owner
+from schemas.licences import is_valid as licence_valid
 from schemas.tourdates import DateStage
 
 MANUAL = {"sibil": "Déclaration SIBIL", "sacem-sacd": "Déclarations SACEM / SACD"}
@@ -68,7 +69,8 @@ def _contract_duties(row: SaleContract | None, day: date, today: date) -> list[D
             )
         ]
     due = row.sign_by or day
-    licences = bool(row.producer_licence and row.organiser_licence)
+    # Well-formed numbers only: a stored « n'importe quoi » from before validation is a problem.
+    licences = licence_valid(row.producer_licence) and licence_valid(row.organiser_licence)
     return [
         Duty(
             code="contrat",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import NodeHarness
+from factories import organisation_data
 from tests.office import get, organisation, patch, post, production, put, tour_date
 
 PROFILE = {
@@ -67,9 +68,9 @@ def test_licence_numbers_of_both_parties_are_mandatory(node: NodeHarness) -> Non
     given = post(
         node,
         "/api/contracts",
-        _cession(show, venue, [date["id"]], organiser_licence=" PLATESV-R-2022-  9 "),
+        _cession(show, venue, [date["id"]], organiser_licence=" platesv-r-2022 -  000009 "),
     )
-    assert given["organiser_licence"] == "PLATESV-R-2022- 9"
+    assert given["organiser_licence"] == "PLATESV-R-2022-000009"
     assert given["producer_licence"] == PROFILE["licence_number"]
 
 
@@ -172,3 +173,30 @@ def test_the_bureau_edits_its_contract_template_safely(node: NodeHarness) -> Non
     assert get(node, "/api/office/templates/contrat")["is_default"] is True
     missing = node.client.get("/api/office/templates/nope", headers=node.headers("staff"))
     assert missing.status_code == 404
+
+
+def test_a_licence_number_outside_the_register_formats_is_refused_everywhere(
+    node: NodeHarness,
+) -> None:
+    """« n'importe quoi » is refused on an organisation, the bureau's profile and a contract,
+    with the field named and the `licence_format` code; nothing is stored."""
+    refused = post(
+        node, "/api/organisations", organisation_data(licence_number="n'importe quoi"), code=422
+    )
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [
+        ("body.licence_number", "licence_format")
+    ]
+    assert "PLATESV-R-2021-001234" in refused["errors"][0]["message"]
+    assert get(node, "/api/organisations")["total"] == 0
+    profile = put(node, "/api/office/profile", {**PROFILE, "licence_number": "12345"}, code=422)
+    assert profile["errors"][0]["code"] == "licence_format"
+    assert get(node, "/api/office/profile")["licence_number"] == ""
+    put(node, "/api/office/profile", PROFILE)
+    show, venue = production(node), organisation(node)
+    date = tour_date(node, show["id"], venue_id=venue["id"])
+    bad = _cession(show, venue, [date["id"]], organiser_licence="sans licence")
+    problem = post(node, "/api/contracts", bad, code=422)
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        ("body.organiser_licence", "licence_format")
+    ]
+    assert get(node, "/api/contracts")["total"] == 0

@@ -86,3 +86,19 @@ def test_a_share_link_needs_no_account_and_stops_when_revoked(node: NodeHarness)
     assert revoked.status_code == 204
     assert node.client.get(link["url"]).status_code == 404
     assert node.client.get("/feuille-de-route/forged-token").status_code == 404
+
+
+def test_a_schedule_time_that_is_no_time_of_day_is_refused(node: NodeHarness) -> None:
+    """`25:99` is refused naming the schedule line; `9h30` and `23:59` are times of day."""
+    date = _date(node)
+    url = f"/api/tour-dates/{date['id']}/day-sheet"
+    response = node.client.put(
+        url,
+        json={
+            "schedule": [{"time": "9h30", "label": "Montage"}, {"time": "25:99", "label": "Fin"}]
+        },
+        headers=node.headers("staff"),
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.schedule.1.time"]
+    assert get(node, url)["schedule"] == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date as date_type
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +180,17 @@ def test_payroll_export_has_one_row_per_contract_and_states_come_back(node: Node
         headers=node.headers("staff"),
     ).json()
     assert states["aem_issued_on"] == "2026-04-10" and states["dpae_sent_on"] == "2026-03-05"
+    ahead = (date_type.today() + timedelta(days=3)).isoformat()
+    future = node.client.patch(
+        f"/api/engagements/{one['id']}/states",
+        json={"dpae_sent_on": ahead},
+        headers=node.headers("staff"),
+    )
+    assert future.status_code == 422, future.text
+    assert [(e["field"], e["code"]) for e in future.json()["errors"]] == [
+        ("body.dpae_sent_on", "date_in_future")
+    ]
+    assert get(node, f"/api/engagements/{one['id']}")["dpae_sent_on"] == "2026-03-05"
 
 
 def test_moving_a_date_moves_the_dpae_window(node: NodeHarness) -> None:
