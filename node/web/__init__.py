@@ -83,6 +83,12 @@ def error_page(request: Request, status: int, detail: str) -> Response:
 def install(app: FastAPI) -> None:
     """Add the pages, `/static` and HTML error pages (the API keeps its problem details)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Browsers ask for /favicon.ico where a document names no icon (a PDF, a feed).
+    app.add_api_route(
+        "/favicon.ico",
+        lambda: RedirectResponse("/static/favicon.svg", status_code=301),
+        include_in_schema=False,
+    )
     for router in ROUTERS:
         app.include_router(router, include_in_schema=False)
     api_domain = app.exception_handlers[DomainError]

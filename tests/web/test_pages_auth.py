@@ -109,3 +109,14 @@ def test_english_from_the_browser_and_from_the_switch(node: NodeHarness) -> None
     )
     assert switched.status_code == 200
     assert "Dashboard" in switched.text
+
+
+def test_the_bureau_has_an_icon_and_favicon_ico_finds_it(node: NodeHarness) -> None:
+    """Every page names its icon, and `/favicon.ico` (asked by browsers for documents that name
+    none) leads to it instead of a 404 in the console."""
+    page = node.client.get("/connexion").text
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    icon = node.client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in icon.text
