@@ -6,12 +6,22 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from federation.models import FedEntry, FedMissingBody, FedOrigin
 from federation.pages import read_page
 from federation.status import OriginStatus
-from tests.federation.helpers import FakeClock, MultiAppTransport, Node, close, make_node, peer
+from tests.federation.helpers import (
+    FakeClock,
+    MultiAppTransport,
+    Node,
+    close,
+    make_node,
+    peer,
+    sqlite_url,
+)
 
 
 class Network:
@@ -231,3 +241,64 @@ def test_blocking_an_origin_forgets_its_records_held_back(network: Network) -> N
     with c.session() as session:
         assert session.scalar(select(func.count()).select_from(FedMissingBody)) == 0
     assert origin_status(c, "a").complete
+
+
+writes = st.lists(
+    st.tuples(st.sampled_from(["r0", "r1", "r2", "r3"]), st.booleans()),  # (record, is_delete)
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    batch=writes,
+    withheld=st.sets(st.sampled_from(["r0", "r1", "r2", "r3"])),
+    relay_limit=st.integers(1, 4),
+    limit=st.integers(1, 4),
+)
+def test_exactly_the_withheld_records_are_noted_and_the_origin_completes_them(
+    tmp_path_factory: pytest.TempPathFactory,
+    batch: list[tuple[str, bool]],
+    withheld: set[str],
+    relay_limit: int,
+    limit: int,
+) -> None:
+    """Whatever the writes and page sizes, a receiver reached only through the relay notes
+    the live records whose latest body the relay withheld, and no other; one that also peers
+    with the origin ends with the origin's records, complete."""
+    tmp = tmp_path_factory.mktemp("withheld")
+    transport = MultiAppTransport()
+    a = make_node("a", transport, db_url=sqlite_url(tmp, "a"))
+    b = make_node("b", transport, db_url=sqlite_url(tmp, "b"), page_limit=relay_limit)
+    alone = make_node("alone", transport, db_url=sqlite_url(tmp, "alone"), page_limit=limit)
+    both = make_node("both", transport, db_url=sqlite_url(tmp, "both"), page_limit=limit)
+    try:
+        for left, right in [(a, b), (b, alone), (b, both), (a, both)]:
+            peer(left, right)
+        for record_id, is_delete in batch:
+            a.write(record_id, None if is_delete else {"n": a.versions.get(record_id, 0)})
+        assert b.pull("a").ok
+        live = {r for r in {r for r, _ in batch} if not last_write(batch, r)[1]}
+        for record_id in withheld & live:
+            withhold_latest(b, "a", record_id)
+        assert alone.pull("b").ok
+        with alone.session() as session:
+            noted = set(session.scalars(select(FedMissingBody.record_id)))
+        assert noted == withheld & live
+        assert both.pull("b").ok
+        assert origin_status(both, "a").complete
+        assert both.replica() == {
+            ("a", r): {"version": a.versions[r], "n": a.versions[r] - 1} for r in live
+        }
+    finally:
+        close(a, b, alone, both)
+
+
+def last_write(batch: list[tuple[str, bool]], record_id: str) -> tuple[str, bool]:
+    """The record's last write of the batch: (id, is_delete)."""
+    return [w for w in batch if w[0] == record_id][-1]
