@@ -157,6 +157,24 @@ def test_a_withheld_body_is_fetched_from_the_origin(network: Network) -> None:
     assert (status.complete, status.missing_bodies) == (True, 0)
 
 
+def test_a_body_completed_on_a_relay_completes_the_nodes_behind_it(network: Network) -> None:
+    """d got the entry from c while c still missed its body: d's next pull of c fetches it."""
+    a, b, c, d = line(network, "a", "b", "c", "d")
+    a.write("r1", {"title": "v1"})
+    assert b.pull("a").ok and c.pull("b").ok and d.pull("c").ok
+    a.write("r1", {"title": "v2"})
+    assert b.pull("a").ok
+    withhold_latest(b, "a", "r1")
+    assert c.pull("b").ok and d.pull("c").ok
+    assert origin_status(d, "a").missing_bodies == 1
+    peer(a, c)
+    assert c.pull("b").recovered == {"a": 1}
+    report = d.pull("c")
+    assert report.ok and report.applied == {} and report.recovered == {"a": 1}
+    assert d.replica()[("a", "r1")] == {"version": 2, "title": "v2"}
+    assert origin_status(d, "a").complete
+
+
 def test_a_fetched_body_that_does_not_match_the_chained_hash_is_not_applied(
     network: Network,
 ) -> None:
