@@ -61,7 +61,8 @@ RELIABILITY_TESTS := tests/e2e tests/node/test_api_fuzz.py tests/node/test_login
   tests/node/test_storage_faults.py tests/node/test_backup.py tests/federation/test_slow_peers.py \
   tests/federation/test_apply_faults.py tests/federation/test_sync_robustness.py \
   tests/federation/test_hostile_bodies.py \
-  tests/federation/test_server.py tests/federation/test_relay.py tests/federation/test_keys.py
+  tests/federation/test_server.py tests/federation/test_relay.py tests/federation/test_keys.py \
+  tests/federation/test_bodies.py
 reliability: dev-install
 	ARCHIPEL_RELIABILITY_CYCLES=$${ARCHIPEL_RELIABILITY_CYCLES:-50} \
 	  ARCHIPEL_FUZZ_EXAMPLES=$${ARCHIPEL_FUZZ_EXAMPLES:-50} \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,12 +13,13 @@ from pydantic import ValidationError
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from federation.bodies import note_final_states
 from federation.bulk import insert_rows
 from federation.chain import GENESIS, verify_page
 from federation.errors import BadCheckpoint, BrokenChain, ChainError, FederationError
 from federation.gcpause import gc_paused
-from federation.log import checkpoint_row
-from federation.models import FedCheckpoint, FedEntry, FedOrigin, FedPeer
+from federation.log import checkpoint_row, entry_wire
+from federation.models import FedCheckpoint, FedEntry, FedMissingBody, FedOrigin, FedPeer
 from federation.registry import (
     KEYS_KIND,
     NODE_KIND,
@@ -131,6 +133,7 @@ class PageApplier:
             ],
         )
         purged = self._apply_records(session, origin, last, texts) or purged or bool(superseded)
+        note_final_states(session, origin=origin, last=last, via_peer=via_peer, now=self._now())
         if session.get(FedCheckpoint, (origin, page.checkpoint.seq)) is None:
             session.add(checkpoint_row(page.checkpoint))
         if keys != row.keys:
@@ -141,9 +144,34 @@ class PageApplier:
                 peer.keys = keys
         row.head_seq, row.head_hash = new[-1].seq, new[-1].hash
         row.via_peer = via_peer
-        row.last_applied_at = datetime.fromtimestamp(self._clock(), UTC)
+        row.last_applied_at = self._now()
         session.flush()
         return PageResult(origin=origin, applied=len(new), head_seq=row.head_seq, purged=purged)
+
+    def apply_fetched_body(self, session: Session, *, origin: str, seq: int, body: str) -> bool:
+        """Store the body of entry `seq`, fetched for a record noted without one, and apply
+        the record; whether it was still the record's latest entry (else nothing changes).
+
+        `body` is canonical JSON text the caller checked against the entry's body hash. The
+        record's older bodies are dropped now that its latest one is held (§5.7).
+        """
+        row = session.get(FedEntry, (origin, seq))
+        if row is None or row.body is not None:
+            return False
+        note = session.get(FedMissingBody, (origin, row.kind, row.record_id))
+        if note is None or note.seq != seq:
+            return False
+        entry = entry_wire(row).model_copy(update={"body": json.loads(body)})
+        final = {(row.kind, row.record_id): entry}
+        self._compact_stored(session, origin, final)
+        row.body = body
+        self._apply_records(session, origin, final, {seq: body})
+        session.delete(note)
+        session.flush()
+        return True
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     def _page_keys(
         self, held: KeySet, entries: Sequence[LogEntry], held_seq: int, origin: str

@@ -35,6 +35,13 @@ class FederationMetrics:
             registry=self.registry,
         )
 
+        self.origin_missing_bodies = Gauge(
+            "archipel_federation_origin_missing_bodies",
+            "Records of an origin held back: their latest entry came without its body.",
+            ["origin"],
+            registry=self.registry,
+        )
+
     def text(self) -> str:
         """The metrics in the Prometheus text exposition format."""
         return generate_latest(self.registry).decode("utf-8")

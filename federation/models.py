@@ -104,6 +104,24 @@ class FedEntry(FedBase):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class FedMissingBody(FedBase):
+    """A record whose latest entry held here is an upsert that came without its body.
+
+    Its body was either compacted by the relay because a later entry supersedes it (the row
+    goes when that entry arrives) or withheld: until the body is fetched from another peer
+    or the origin, the record keeps its previous state and the origin shows incomplete.
+    """
+
+    __tablename__ = "fed_missing_bodies"
+
+    origin: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    via_peer: Mapped[str | None] = mapped_column(String(64))
+    noted_at: Mapped[datetime]
+
+
 class FedCheckpoint(FedBase):
     """An origin's signed checkpoint over its log at `seq`, kept so pages can be relayed."""
 

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from federation.chain import GENESIS
 from federation.errors import FederationError
-from federation.models import FedCheckpoint, FedCursor, FedEntry, FedOrigin, FedPeer
+from federation.models import (
+    FedCheckpoint,
+    FedCursor,
+    FedEntry,
+    FedMissingBody,
+    FedOrigin,
+    FedPeer,
+)
 from federation.registry import Registry
 from federation.trust import KeySet, add_rotation, identity_fingerprint, keyset_from_identity
 from schemas.federation import IdentityDocument, KeyRotation
@@ -165,7 +172,7 @@ def block_origin(session: Session, *, origin: str, registry: Registry, own_slug:
 def purge_origin_copy(session: Session, *, row: FedOrigin, registry: Registry | None) -> None:
     """Forget everything held of an origin: its log copy, cursors and replica records."""
     row.head_seq, row.head_hash, row.last_applied_at = 0, GENESIS, None
-    for model in (FedEntry, FedCheckpoint, FedCursor):
+    for model in (FedEntry, FedCheckpoint, FedCursor, FedMissingBody):
         session.execute(
             delete(model)
             .where(model.origin == row.slug)

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from federation.bodies import missing_by_origin
 from federation.metrics import FederationMetrics
 from federation.models import FedCursor, FedOrigin, FedPeer
 
@@ -52,6 +53,12 @@ class OriginStatus(BaseModel):
     blocked: bool
     via_peer: str | None
     last_applied_at: datetime | None
+    complete: bool = True
+    """False while records of it are held back: their latest entry came without its body."""
+    missing_bodies: int = 0
+    """How many records wait for their body (fetched from the origin or another peer)."""
+    incomplete_since: datetime | None = None
+    """When the oldest of those records was noted."""
 
 
 class FederationStatus(BaseModel):
@@ -81,8 +88,13 @@ def read_status(session: Session, *, node: str, metrics: FederationMetrics) -> F
                 updated_at=cursor.updated_at,
             )
         )
+    missing = missing_by_origin(session)
     origin_status = []
     for slug, origin in origins.items():
+        held_back = missing.get(slug)
+        metrics.origin_missing_bodies.labels(origin=slug).set(
+            0 if held_back is None else held_back.records
+        )
         seen = max(known.get(slug, 0), origin.head_seq)
         lag = 0 if origin.blocked or slug == node else seen - origin.head_seq
         metrics.origin_lag.labels(origin=slug).set(lag)
@@ -97,6 +109,9 @@ def read_status(session: Session, *, node: str, metrics: FederationMetrics) -> F
                 blocked=origin.blocked,
                 via_peer=origin.via_peer,
                 last_applied_at=origin.last_applied_at,
+                complete=held_back is None,
+                missing_bodies=0 if held_back is None else held_back.records,
+                incomplete_since=None if held_back is None else held_back.since,
             )
         )
     peers = [

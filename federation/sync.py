@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.apply import PageApplier, PageResult
+from federation.bodies import BodyRecovery
 from federation.client import FederationClient, RemoteError, Unreachable
 from federation.config import FederationConfig
 from federation.errors import BrokenChain, FederationError, NotPeered, UnknownKey
@@ -42,6 +43,8 @@ class SyncReport:
     applied: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     purged: bool = False
+    recovered: dict[str, int] = field(default_factory=dict)
+    """Records per origin whose withheld body was fetched (from the origin or another peer)."""
 
     @property
     def ok(self) -> bool:
@@ -75,6 +78,12 @@ class SyncEngine:
         # keeps SQLite from failing a writer and keeps the head checks simple.
         self._apply_lock = threading.Lock()
         self._statistics = Statistics()
+        self.bodies = BodyRecovery(
+            session_factory=session_factory,
+            fetch=self._peer_page,
+            applier=self.applier,
+            lock=self._apply_lock,
+        )
 
     def pull_peer(
         self,
@@ -145,6 +154,12 @@ class SyncEngine:
         try:
             self._check_same_history(peer_slug, head.origin, head.seq, head.head)
             self._pull_origin(peer_slug, url, head.origin, head.seq, report)
+            # Caught up with this peer: a record still noted without body is not waiting
+            # for the rest of its log, so its body is asked of the origin and other peers.
+            recovered = self.bodies.recover(head.origin, caught_up_at=head.seq)
+            if recovered:
+                report.recovered[head.origin] = recovered
+                report.purged = True  # the records' older bodies were dropped
         except FederationError as exc:
             if not isinstance(exc, Unreachable | RemoteError):
                 # Transport trouble is not a refusal; a page that fails checks is.
@@ -199,6 +214,15 @@ class SyncEngine:
         """The peer's page of `origin` after seq `after`, parsed (not yet verified)."""
         raw = self._get(peer_slug, f"{url}/federation/log/{origin}", self._at(after))
         return LogPage.model_validate_json(raw)
+
+    def _peer_page(self, peer_slug: str, origin: str, after: int) -> LogPage:
+        """`_page` from a peer named by slug (asked for the bodies another peer withheld)."""
+        with self._sessions() as session:
+            peer = session.get(FedPeer, peer_slug)
+            if peer is None or peer.state != "active":
+                raise NotPeered(f"{peer_slug!r} is not an active peer")
+            url = peer.url
+        return self._page(peer_slug, url, origin, after)
 
     def _check_same_history(self, peer_slug: str, origin: str, seq: int, head: str) -> None:
         """Refuse a peer whose copy of `origin` forks from ours at a seq we both hold (a relay

@@ -18,6 +18,7 @@ from rich.table import Table
 from federation.keys import fingerprint as key_fingerprint
 from federation.peers import ConfirmationRequired
 from federation.service import Federation
+from federation.status import FederationStatus
 from node.cli.context import CliState, fail
 from node.federated import wire
 from node.keystore import create_key, load_keys
@@ -83,7 +84,7 @@ def peer_add(
 
 @peer_app.command("list")
 def peer_list(ctx: typer.Context) -> None:
-    """Each peer: state, last successful sync, lag, last error."""
+    """Each peer: state, last successful sync, lag, last error; then the incomplete bureaus."""
     with engine_of(ctx) as (state, federation), state.transaction() as session:
         status = federation.status(session)
     table = Table("peer", "url", "state", "last success", "lag", "last error")
@@ -98,6 +99,18 @@ def peer_list(ctx: typer.Context) -> None:
             peer.last_error or "",
         )
     console.print(table)
+    _echo_incomplete(status)
+
+
+def _echo_incomplete(status: FederationStatus) -> None:
+    """One line per bureau whose records are held back (their latest change came without
+    its content): the node fetches it from the bureau or another peer on its own."""
+    for origin in status.origins:
+        if not origin.complete:
+            typer.echo(
+                f"{origin.origin}: incomplete, {origin.missing_bodies} record(s) waiting for "
+                f"their content since {_when(origin.incomplete_since)}"
+            )
 
 
 @peer_app.command("remove")
@@ -174,10 +187,14 @@ def sync(
                     failed += 1
                     typer.echo(f"{slug}: error: {report.error}", err=True)
                 else:
-                    typer.echo(f"{slug}: {applied} entries applied")
+                    recovered = sum(report.recovered.values())
+                    fetched = f", {recovered} held-back record(s) completed" if recovered else ""
+                    typer.echo(f"{slug}: {applied} entries applied{fetched}")
         elapsed = time.perf_counter() - started
         rate = f" ({total / elapsed:,.0f} entries/s)" if total and elapsed > 0 else ""
         typer.echo(f"{total} entries applied in {elapsed:.2f} s{rate}")
+        with state.transaction() as session:
+            _echo_incomplete(federation.status(session))
     if failed:
         raise typer.Exit(1)
 

@@ -17,7 +17,7 @@ router = APIRouter()
 
 
 def sync_health(request: Request, db: Db) -> tuple[bool, str]:
-    """Sync health in one line: peers reached, failing ones, the largest lag."""
+    """Sync health in one line: peers reached, failing ones, bureaus held back, the lag."""
     federation: Federation = request.app.state.federation
     status = federation.status(db)
     _ = speaker(request).gettext
@@ -34,6 +34,11 @@ def sync_health(request: Request, db: Db) -> tuple[bool, str]:
     if failing:
         return False, _("Synchronisation en échec avec : %(peers)s.") % {
             "peers": ", ".join(failing)
+        }
+    held_back = [o.name or o.origin for o in status.origins if not o.complete]
+    if held_back:
+        return False, _("Modifications en attente de leur contenu pour : %(bureaus)s.") % {
+            "bureaus": ", ".join(held_back)
         }
     return True, _("Synchronisation à jour avec %(n)s bureau(x) pair(s) ; retard : %(lag)s.") % {
         "n": len(status.peers),
