@@ -98,3 +98,25 @@ _NETWORK_KEYS = (
     "convergence_pull_s",
     "fanout_p95_ms",
 )
+
+
+def archipelago_table(archipelago: dict[str, Any]) -> str:
+    """What one change costs as the network grows, and a new bureau's catch-up."""
+    rows = ["| Bureaus | Peers per bureau (max) | Hops to last (mean) | Messages per change "
+            "| Notifies | Page requests | kB per change | Bytes per notify | Pull ms |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for r in archipelago.get("networks", []):
+        rows.append(
+            f"| {r['bureaus']} | {r['peers_per_bureau']} ({r['peers_max']}) | "
+            f"{r['hops_to_last']} ({r['mean_hops']}) | {r['messages']:.0f} | {r['notifies']:.0f} "
+            f"| {r['page_requests']:.0f} | {r['bytes'] / 1e3:,.0f} | {r['bytes_per_notify']:,.0f} "
+            f"| {r['pull_ms_mean']} |"
+        )
+    rows += ["", "| New bureau catches up with | Entries | Seconds | Entries/s | Replica MB "
+             "| Bytes per member |", "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for c in archipelago.get("catch_up", []):
+        rows.append(
+            f"| {c['bureaus']} × 200 members | {c['entries']:,} | {c['seconds']} | "
+            f"{c['entries_per_s']:,.0f} | {c['replica_mb']} | {c['bytes_per_member']:,} |"
+        )
+    return "\n".join(rows)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, network, search, sync
+from bench import archipelago, baseline, network, search, sync
 from bench.nodes import postgres_schemas
-from bench.report import growth_table, network_table, table
+from bench.report import archipelago_table, growth_table, network_table, table
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SIZES: dict[str, dict[str, Any]] = {
@@ -33,6 +33,9 @@ SIZES: dict[str, dict[str, Any]] = {
         "growth_sync": [],
         "growth_search": [],
         "growth_nodes": [],
+        "archipelago_bureaus": [20, 50],
+        "archipelago_changes": 2,
+        "archipelago_catch_up": [20],
     },
     "full": {
         "sync_entries": 100_000,
@@ -49,6 +52,9 @@ SIZES: dict[str, dict[str, Any]] = {
         "growth_search": [10_000, 30_000],
         "growth_nodes": [5, 10],
         "growth_cards_per_node": 1_000,
+        "archipelago_bureaus": [20, 100, 500],
+        "archipelago_changes": 2,
+        "archipelago_catch_up": [100, 500],
     },
 }
 
@@ -181,6 +187,13 @@ def main() -> None:
             log("PostgreSQL skipped (set ARCHIPEL_TEST_POSTGRES_URL to include it)")
         if sizes["growth_sync"] or sizes["growth_search"] or sizes["growth_nodes"]:
             results["growth"] = growth(root / "growth", sizes, log)
+        log("the network at the scale of a country (in-process bureaus)")
+        results["archipelago"] = archipelago.run(
+            sizes["archipelago_bureaus"],
+            changes=sizes["archipelago_changes"],
+            catch_up_bureaus=sizes["archipelago_catch_up"],
+            log=log,
+        )
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
@@ -192,6 +205,8 @@ def main() -> None:
         print(growth_table(results))
         print()
         print(network_table(results))
+    print()
+    print(archipelago_table(results["archipelago"]))
     log(f"results written to {args.output}")
 
 
