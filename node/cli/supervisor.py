@@ -105,8 +105,8 @@ def stop_signals() -> Iterator[Callable[[], None]]:
 def die_with_parent() -> Callable[[], None] | None:
     """A `preexec_fn` that has the kernel stop the child when this process dies (Linux only).
 
-    Run between fork and exec in the child, while the demo has a single thread (it starts its
-    bureaus before opening any connection), as `preexec_fn` requires.
+    It runs in the child between fork and exec, where another thread of the parent may have
+    held a lock at the fork: it only calls prctl(2) and getppid(2), which take none.
     """
     if not sys.platform.startswith("linux"):
         return None

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from factories import member_data
 from node.cli import app
+from tests import processes
 from tests.archipelago import Bureau, line
 from tests.node.test_hosting import post, touring_date
 from tests.node.test_loans import ask, exchange, lendable
@@ -66,6 +67,9 @@ def test_loan_hosting_peer_and_directory_listings_print_whole_rows_and_json_line
         loans_out = piped(grenoble, "loan", "list")
         assert "…" not in loans_out
         row_with(loans_out, LONG_RESOURCE, "lent to lyon", "2027-06-01 → 2027-06-03", loan_id)
+        # The same through a real pipe, from another process, as a script would run it.
+        through_pipe = processes.run("--home", str(grenoble.settings.home), "loan", "list")
+        row_with(through_pipe, LONG_RESOURCE, "lent to lyon", "2027-06-01 → 2027-06-03", loan_id)
         [listed] = json_lines(grenoble, "loan", "list")
         assert listed["id"] == loan_id and listed["resource_name"] == LONG_RESOURCE
         assert (listed["role"], listed["borrower"], listed["state"]) == (
