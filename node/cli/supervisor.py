@@ -84,16 +84,19 @@ def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
 def stop_signals() -> Iterator[Callable[[], None]]:
     """Turn SIGINT, SIGTERM and SIGHUP into `Stopped` until the block ends.
 
-    Yields `hold`: once called, those signals are ignored, so that stopping the bureaus and
-    removing the folder are not themselves interrupted (both are bounded in time).
+    A signal this process was started ignoring stays ignored: under `nohup`, closing the
+    terminal must not stop the demo. Yields `hold`: once called, the signals are ignored, so
+    that stopping the bureaus and removing the folder are not themselves interrupted (both
+    are bounded in time).
     """
     previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    watched = [sig for sig, handler in previous.items() if handler != signal.SIG_IGN]
 
     def hold() -> None:
-        for sig in STOP_SIGNALS:
+        for sig in watched:
             signal.signal(sig, signal.SIG_IGN)
 
-    for sig in STOP_SIGNALS:
+    for sig in watched:
         signal.signal(sig, _raise_stopped)
     try:
         yield hold

@@ -4,13 +4,14 @@ killed outright, and it names the port that is taken or the bureau that stopped.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,13 +45,16 @@ def processes_under(folder: Path) -> list[int]:
 
 
 @contextmanager
-def running_demo(tmp_path: Path, port: int) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
-    """`archipel demo` in its own session, its temporary folders under a folder of the test."""
+def running_demo(
+    tmp_path: Path, port: int, *, through: Sequence[str] = ()
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`archipel demo` (run `through` a command such as nohup) in its own session, its
+    temporary folders under a folder of the test."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     with (tmp_path / "demo.out").open("wb") as out:
         process = subprocess.Popen(
-            [*ARCHIPEL, "demo", "--port", str(port)],
+            [*through, *ARCHIPEL, "demo", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "TMPDIR": str(temporary)},
@@ -87,10 +91,29 @@ def test_demo_stopped_by_sigterm_leaves_no_process_no_folder_and_free_ports(
     assert not any(port_taken(p) for p in range(port, port + 3))
 
 
-def test_demo_hung_up_while_preparing_removes_its_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGHUP, signal.SIGINT], ids=["SIGHUP", "SIGINT"])
+def test_demo_stopped_while_preparing_removes_its_folder(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
     with running_demo(tmp_path, free_port_block(3)) as (process, temporary):
         wait_for(lambda: printed(tmp_path, process, "Préparation"), timeout=30, every=0.05)
+        process.send_signal(stop)
+        assert process.wait(timeout=20) == 0
+    assert processes_under(temporary) == []
+    assert list(temporary.iterdir()) == []
+
+
+def test_demo_started_under_nohup_outlives_a_hang_up_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    nohup = shutil.which("nohup")
+    assert nohup is not None
+    with running_demo(tmp_path, free_port_block(3), through=[nohup]) as (process, temporary):
+        wait_for(lambda: printed(tmp_path, process, "Préparation"), timeout=30, every=0.05)
         process.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            process.wait(timeout=1)
+        process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     assert processes_under(temporary) == []
     assert list(temporary.iterdir()) == []
