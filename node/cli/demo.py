@@ -270,7 +270,8 @@ def _check_folder(folder: Path) -> None:
 
 
 def _run(bureaus: Sequence[DemoBureau], processes: list[subprocess.Popen[bytes]]) -> None:
-    """Start the bureaus, print where they answer, and return only if one of them stops."""
+    """Start the bureaus, print where they answer, then watch them: BureauStopped when one
+    stops (a stop signal, `supervisor.Stopped`, is the only other way out)."""
     for bureau in bureaus:
         processes.append(start(bureau))
     for bureau, process in zip(bureaus, processes, strict=True):

@@ -46,7 +46,7 @@ class DemoBureau:
 
     @property
     def log(self) -> Path:
-        """Where its `archipel serve` process writes (the demo shows the end if it stops)."""
+        """Where its server process writes (the demo shows the end of it if it stops)."""
         return self.home / "serve.log"
 
 
