@@ -2,31 +2,29 @@
 
 Each bureau is a real `archipel serve` process with its own home and SQLite database under a
 demo folder; they are peered before they start (each admin's confirmation done through the
-federation facade), so they sync at once. Ctrl-C stops them all.
+federation facade), so they sync at once. Ctrl-C, SIGTERM or SIGHUP stops them all and
+removes the temporary folder; they never outlive the demo (see `supervisor`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
-import httpx
 import typer
 
 from federation.trust import identity_fingerprint
 from node.actors import SYSTEM
+from node.cli import supervisor
+from node.cli.supervisor import BureauStopped, DemoBureau, start, stop, wait_ready
 from node.db import make_engine
 from node.federated import wire
 from node.services import accounts, members, organisations, productions, resources, tourdates
@@ -36,6 +34,8 @@ from schemas.organisations import OrganisationCreate
 from schemas.productions import ProductionCreate, TeamEntry
 from schemas.resources import ResourceCreate
 from schemas.tourdates import TourDateCreate
+
+__all__ = ["DEMO_PASSWORD", "DemoBureau", "demo", "prepare", "start", "stop", "wait_ready"]
 
 DEMO_PASSWORD = "archipel-demo"
 BUREAUS = (
@@ -91,20 +91,6 @@ PRODUCTIONS = {
     "marseille": ("Mistral", "danse", "Six danseurs face au vent du Rhône."),
     "lille": ("Les Géants du Nord", "arts-de-la-rue", "Une parade de marionnettes géantes."),
 }
-
-
-@dataclass(frozen=True)
-class DemoBureau:
-    """One bureau of the demo: where it lives and where it answers."""
-
-    slug: str
-    name: str
-    home: Path
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 def _seed(bureau: DemoBureau, city: str) -> None:
@@ -241,86 +227,129 @@ def prepare(root: Path, *, base_port: int, slugs: Sequence[str] = ()) -> list[De
     return bureaus
 
 
-def start(bureau: DemoBureau, *, sync_interval: float = 5.0) -> subprocess.Popen[bytes]:
-    """Run `archipel serve` for the bureau, quietly, in its own process group."""
-    env = {**os.environ, "ARCHIPEL_FEDERATION__SYNC_INTERVAL": str(sync_interval)}
-    command = [
-        sys.executable,
-        "-c",
-        "from node.cli import main; main()",
-        "--home",
-        str(bureau.home),
-        "serve",
-        "--port",
-        str(bureau.port),
-    ]
-    return subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+def _say(text: str, *, err: bool = False) -> None:
+    """Print a line, unless the terminal is gone (after SIGHUP, writing to it fails)."""
+    with contextlib.suppress(OSError):
+        typer.echo(text, err=err)
+
+
+def _fail(message: str) -> NoReturn:
+    _say(f"erreur : {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _show_log(bureau: DemoBureau) -> None:
+    lines = supervisor.log_tail(bureau.log)
+    if not lines:
+        _say("Son journal est vide.", err=True)
+        return
+    _say("Fin de son journal :", err=True)
+    for line in lines:
+        _say(f"  {line}", err=True)
+
+
+def _check_ports(port: int) -> None:
+    """Refuse at once, naming the port, when one the bureaus need is taken."""
+    ports = range(port, port + len(BUREAUS))
+    taken = next((p for p in ports if supervisor.port_taken(p)), None)
+    if taken is None:
+        return
+    other = supervisor.free_block(len(BUREAUS), after=port)
+    instead = f"--port {other}" if other is not None else "--port suivi d'un port libre"
+    _fail(
+        f"le port {taken} est déjà utilisé : arrêtez l'autre démonstration "
+        f"ou lancez-la avec {instead}"
     )
 
 
-def wait_ready(bureau: DemoBureau, *, timeout: float = 30.0) -> None:
-    """Wait until the bureau answers `/ready`; TimeoutError after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{bureau.url}/ready", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{bureau.slug} did not become ready on {bureau.url}")
+def _check_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        _fail(f"{folder} n'est pas un dossier")
+    if folder.exists() and any(folder.iterdir()):
+        _fail(f"le dossier {folder} n'est pas vide : choisissez un dossier vide ou nouveau")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop one node process (its whole group), politely first."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+def _run(bureaus: Sequence[DemoBureau], processes: list[subprocess.Popen[bytes]]) -> None:
+    """Start the bureaus, print where they answer, then watch them: BureauStopped when one
+    stops (a stop signal, `supervisor.Stopped`, is the only other way out)."""
+    for bureau in bureaus:
+        processes.append(start(bureau))
+    for bureau, process in zip(bureaus, processes, strict=True):
+        wait_ready(bureau, process=process)
+    _say("")
+    for bureau in bureaus:
+        _say(
+            f"  {bureau.name:<22} {bureau.url}   identifiant : admin   "
+            f"mot de passe : {DEMO_PASSWORD}"
+        )
+    _say("")
+    _say("Ouvrez une adresse dans votre navigateur. Ctrl-C arrête les trois bureaux.")
+    while True:
+        for bureau, process in zip(bureaus, processes, strict=True):
+            if process.poll() is not None:
+                raise BureauStopped(bureau, process)
+        time.sleep(0.5)
 
 
 def demo(
-    port: Annotated[int, typer.Option(help="Port of the first bureau; the others follow.")] = 8101,
+    port: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=65536 - len(BUREAUS),
+            help="Port of the first bureau; the others follow.",
+        ),
+    ] = 8101,
     folder: Annotated[
         Path | None, typer.Option(help="Where the bureaus live; default a temporary folder.")
     ] = None,
 ) -> None:
-    """Start three peered demo bureaus (Lyon, Marseille, Lille) with French sample data."""
+    """Start three peered demo bureaus (Lyon, Marseille, Lille) with French sample data.
+
+    Ctrl-C, SIGTERM or SIGHUP stops them and removes the temporary folder.
+    """
+    if folder is not None:
+        _check_folder(folder)
+    _check_ports(port)
+    processes: list[subprocess.Popen[bytes]] = []
+    outcome: Exception | None = None
     root = folder or Path(tempfile.mkdtemp(prefix="archipel-demo-"))
-    if folder is not None and folder.exists() and any(folder.iterdir()):
-        typer.echo(f"error: {folder} is not empty; choose an empty or new folder", err=True)
-        raise typer.Exit(2)
-    typer.echo("Préparation des trois bureaux de démonstration…")
-    bureaus = prepare(root, base_port=port)
-    processes = [start(b) for b in bureaus]
-    try:
-        for bureau in bureaus:
-            wait_ready(bureau)
-        typer.echo("")
-        for bureau in bureaus:
-            typer.echo(
-                f"  {bureau.name:<22} {bureau.url}   identifiant : admin   "
-                f"mot de passe : {DEMO_PASSWORD}"
-            )
-        typer.echo("")
-        typer.echo("Ouvrez une adresse dans votre navigateur. Ctrl-C arrête les trois bureaux.")
-        while all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-        typer.echo("error: a bureau stopped unexpectedly", err=True)
-    except KeyboardInterrupt:
-        typer.echo("\nArrêt des bureaux…")
-    finally:
-        for process in processes:
-            stop(process)
-        if folder is None:
-            shutil.rmtree(root, ignore_errors=True)
+    with supervisor.stop_signals() as hold:
+        try:
+            _say(f"Préparation des trois bureaux de démonstration dans {root}…")
+            _run(prepare(root, base_port=port), processes)
+        except (supervisor.Stopped, BureauStopped, supervisor.NotReady) as exc:
+            outcome = exc
+        finally:
+            hold()
+            report(outcome)
+            supervisor.stop_all(processes)
+            if folder is None:
+                shutil.rmtree(root, ignore_errors=True)
+    if folder is None:
+        _say(f"Bureaux arrêtés ; le dossier {root} est supprimé.")
+    else:
+        _say(f"Bureaux arrêtés ; leurs données restent dans {root}.")
+    raise typer.Exit(0 if outcome is None or isinstance(outcome, supervisor.Stopped) else 2)
+
+
+def report(outcome: Exception | None) -> None:
+    """Say why the demo ends, before its bureaus stop and their logs go."""
+    if isinstance(outcome, supervisor.Stopped):
+        _say("\nArrêt des bureaux…")
+    elif isinstance(outcome, BureauStopped):
+        bureau, process = outcome.bureau, outcome.process
+        _say(
+            f"erreur : le {bureau.name} (port {bureau.port}) s'est arrêté de façon inattendue "
+            f"({supervisor.ended(process)}) ; arrêt des autres bureaux.",
+            err=True,
+        )
+        _show_log(bureau)
+    elif isinstance(outcome, supervisor.NotReady):
+        late = outcome.bureau
+        _say(
+            f"erreur : le {late.name} ne répond pas sur {late.url} après {outcome.waited:.0f} s ; "
+            "arrêt des bureaux.",
+            err=True,
+        )
+        _show_log(late)

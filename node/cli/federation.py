@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from federation.peers import ConfirmationRequired
 from federation.service import Federation
 from federation.status import FederationStatus
 from node.cli.context import CliState, fail
+from node.cli.listing import AsJson, print_json_lines, print_table
 from node.federated import wire
 from node.keystore import create_key, load_keys
 from node.services import network
@@ -30,7 +30,6 @@ peer_app = typer.Typer(
 )
 keys_app = typer.Typer(help="The node's signing keys.", no_args_is_help=True)
 directory_app = typer.Typer(help="Search the network's directory.", no_args_is_help=True)
-console = Console()
 
 
 @contextmanager
@@ -83,10 +82,16 @@ def peer_add(
 
 
 @peer_app.command("list")
-def peer_list(ctx: typer.Context) -> None:
+def peer_list(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Each peer: state, last successful sync, lag, last error; then the incomplete bureaus."""
     with engine_of(ctx) as (state, federation), state.transaction() as session:
         status = federation.status(session)
+    if as_json:
+        print_json_lines(
+            {**peer.model_dump(mode="json"), "lag": sum(c.lag for c in peer.cursors)}
+            for peer in status.peers
+        )
+        return
     table = Table("peer", "url", "state", "last success", "lag", "last error")
     for peer in status.peers:
         lag = sum(c.lag for c in peer.cursors)
@@ -98,7 +103,7 @@ def peer_list(ctx: typer.Context) -> None:
             str(lag),
             peer.last_error or "",
         )
-    console.print(table)
+    print_table(table)
     _echo_incomplete(status)
 
 
@@ -140,11 +145,22 @@ def peer_unblock(ctx: typer.Context, origin: Annotated[str, typer.Argument()]) -
 
 
 @keys_app.command("list")
-def keys_list(ctx: typer.Context) -> None:
+def keys_list(ctx: typer.Context, as_json: AsJson = False) -> None:
     """The node's keys, oldest first; the last one signs."""
     state: CliState = ctx.obj
     settings = state.settings()
-    for pair in load_keys(settings.home, settings.node.slug):
+    pairs = load_keys(settings.home, settings.node.slug)
+    if as_json:
+        print_json_lines(
+            {
+                "key_id": pair.key_id,
+                "fingerprint": key_fingerprint(pair.public_key),
+                "signing": index == len(pairs) - 1,
+            }
+            for index, pair in enumerate(pairs)
+        )
+        return
+    for pair in pairs:
         typer.echo(f"{pair.key_id}  {key_fingerprint(pair.public_key)}")
 
 
@@ -211,7 +227,7 @@ def directory_search(
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Search the directory of the whole network, from this node's replica."""
     state: CliState = ctx.obj
@@ -229,9 +245,10 @@ def directory_search(
         )
         names = {slug: info.name for slug, info in known_origins(session).items()}
     if as_json:
-        items = [
+        print_json_lines(
             {
                 "origin": r.origin,
+                "bureau": names.get(r.origin, r.origin),
                 "id": r.record_id,
                 "display_name": r.display_name,
                 "city": r.city,
@@ -240,8 +257,7 @@ def directory_search(
                 "skills": r.skills,
             }
             for r in rows
-        ]
-        typer.echo(json.dumps({"items": items}, ensure_ascii=False, indent=2))
+        )
         return
     table = Table("name", "trades", "skills", "city", "bureau")
     for r in rows:
@@ -252,4 +268,4 @@ def directory_search(
             r.city,
             names.get(r.origin, r.origin),
         )
-    console.print(table)
+    print_table(table)

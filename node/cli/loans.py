@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from node.actors import Actor, Role
 from node.cli.context import CliState, fail
+from node.cli.listing import AsJson, print_json_lines, print_table
 from node.federated import wire
 from node.services import hosting, loans
 from node.services.loans import Exchange
@@ -61,6 +61,7 @@ def list_loans(
         str | None, typer.Option(help="`owner` (what we lend) or `borrower` (what we borrow).")
     ] = None,
     state: Annotated[str | None, typer.Option(help="Only loans in this state.")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """The bureau's loans, the latest first."""
     if side not in (None, "owner", "borrower"):
@@ -68,6 +69,9 @@ def list_loans(
     cli: CliState = ctx.obj
     with cli.transaction() as session:
         rows, total = loans.list_loans(session, role=side, state=state, limit=500)
+        if as_json:
+            print_json_lines(loans.loan_payload(loan) for loan in rows)
+            return
         table = Table("resource", "side", "period", "state")
         table.add_column("id", no_wrap=True, min_width=32)
         for loan in rows:
@@ -79,7 +83,7 @@ def list_loans(
                 loan.state + (f" (pending {loan.pending})" if loan.pending else ""),
                 loan.id,
             )
-    Console().print(table)
+    print_table(table)
     typer.echo(f"{total} loan(s).")
 
 
@@ -166,7 +170,7 @@ def act(
 
 
 @hosting_app.command("coming")
-def coming(ctx: typer.Context) -> None:
+def coming(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Network dates of other bureaus coming to the bureau's hosting area."""
     cli: CliState = ctx.obj
     settings = cli.settings()
@@ -174,6 +178,23 @@ def coming(ctx: typer.Context) -> None:
         fail("set node.host_area (départements, postal-code prefixes, cities) first")
     with cli.transaction() as session:
         rows = hosting.coming_dates(session, own=settings.node.slug, area=settings.node.host_area)
+    if as_json:
+        print_json_lines(
+            {
+                "id": row.record_id,
+                "origin": row.origin,
+                "production_title": row.production_title,
+                "day": row.day,
+                "starts_at": row.starts_at,
+                "timezone": row.timezone,
+                "venue_name": row.venue_name,
+                "city": row.city,
+                "postal_code": row.postal_code,
+                "offers": row.offers,
+            }
+            for row in rows
+        )
+        return
     table = Table("day", "production", "venue", "bureau", "offers")
     table.add_column("date id", no_wrap=True, min_width=32)
     for row in rows:
@@ -185,4 +206,4 @@ def coming(ctx: typer.Context) -> None:
             str(row.offers),
             row.record_id,
         )
-    Console().print(table)
+    print_table(table)

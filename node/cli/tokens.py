@@ -8,6 +8,7 @@ import typer
 
 from node.actors import Role
 from node.cli.context import CliState
+from node.cli.listing import AsJson, print_json_lines
 from node.services import accounts
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
@@ -44,11 +45,27 @@ def revoke(ctx: typer.Context, token_id: Annotated[str, typer.Argument(help="Tok
 
 
 @app.command("list")
-def list_tokens(ctx: typer.Context) -> None:
-    """List tokens: id, role, member, label, last use, revoked."""
+def list_tokens(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """List tokens: id, role, member, state, last use, label."""
     state: CliState = ctx.obj
     with state.transaction() as session:
-        for row in accounts.list_tokens(session):
+        rows = accounts.list_tokens(session)
+        if as_json:
+            print_json_lines(
+                {
+                    "id": row.id,
+                    "role": row.role,
+                    "member_id": row.member_id,
+                    "state": "revoked" if row.revoked_at else "active",
+                    "label": row.label,
+                    "created_at": row.created_at,
+                    "last_used_at": row.last_used_at,
+                    "revoked_at": row.revoked_at,
+                }
+                for row in rows
+            )
+            return
+        for row in rows:
             revoked = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
             used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never used"
             typer.echo(
