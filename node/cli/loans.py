@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from node.actors import Actor, Role
 from node.cli.context import CliState, fail
 from node.federated import wire
-from node.services import hosting, loans
+from node.services import host_area, hosting, loans
 from node.services.loans import Exchange
 from schemas.loans import LoanAction, LoanActionCreate, LoanRequestCreate
 
@@ -170,10 +170,11 @@ def coming(ctx: typer.Context) -> None:
     """Network dates of other bureaus coming to the bureau's hosting area."""
     cli: CliState = ctx.obj
     settings = cli.settings()
-    if not settings.node.host_area:
-        fail("set node.host_area (départements, postal-code prefixes, cities) first")
     with cli.transaction() as session:
-        rows = hosting.coming_dates(session, own=settings.node.slug, area=settings.node.host_area)
+        area = host_area.entries(session, setting=settings.node.host_area)
+        if not area:
+            fail("set the hosting area first (« Accueil de tournées » page, or node.host_area)")
+        rows = hosting.coming_dates(session, own=settings.node.slug, area=area)
     table = Table("day", "production", "venue", "bureau", "offers")
     table.add_column("date id", no_wrap=True, min_width=32)
     for row in rows:
