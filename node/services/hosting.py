@@ -213,7 +213,8 @@ def crew_candidates(session: Session, day: date) -> list[Member]:
         )
         .order_by(Member.display_name)
     ).all()
-    return [m for m in members if available_on(m, day)]
+    # The query narrows; `crew_refusal` decides, as it does for an offer.
+    return [m for m in members if crew_refusal(m, day) is None]
 
 
 def resource_candidates(session: Session, day: date) -> list[Resource]:
