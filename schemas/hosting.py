@@ -7,9 +7,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from schemas.common import StrictModel
 from schemas.engagements import EngagementTerms
@@ -18,6 +26,7 @@ KIND_HOSTING_OFFER = "hosting.offer"
 KIND_HOSTING_REPLY = "hosting.reply"
 
 MAX_ITEMS = 20
+MAX_AREA_ENTRIES = 50
 
 
 class ItemType(StrEnum):
@@ -30,6 +39,62 @@ class ItemStatus(StrEnum):
     proposed = "proposed"
     accepted = "accepted"
     declined = "declined"
+
+
+def area_entry(raw: str) -> str:
+    """One entry of a hosting area as stored: a département number or postal-code prefix (1 to
+    5 digits, spaces dropped: `38`, `730`) or a city name (`Grenoble`); anything else is
+    refused (`host_area_entry`)."""
+    text = " ".join(raw.split())
+    compact = text.replace(" ", "")
+    if compact.isdigit() and len(compact) <= 5:
+        return compact
+    if (
+        text
+        and len(text) <= 120
+        and any(c.isalpha() for c in text)
+        and not any(c.isdigit() for c in text)
+    ):
+        return text
+    raise PydanticCustomError(
+        "host_area_entry",
+        "'{entry}' is neither a département or postal-code prefix (1 to 5 digits) nor a city name",
+        {"entry": raw[:130]},
+    )
+
+
+class HostAreaUpdate(StrictModel):
+    """The whole hosting area, replacing the previous one; `[]` hosts nowhere."""
+
+    entries: list[Annotated[str, AfterValidator(area_entry)]] = Field(
+        max_length=MAX_AREA_ENTRIES,
+        description="Département numbers or postal-code prefixes (`38`, `730`) and city names.",
+        examples=[["38", "730", "Grenoble"]],
+    )
+    version: int | None = Field(
+        None, description="The version you edited (0 while the setting is the area); or If-Match."
+    )
+
+    @field_validator("entries")
+    @classmethod
+    def _once(cls, value: list[str]) -> list[str]:
+        kept: dict[str, str] = {}
+        for entry in value:
+            kept.setdefault(entry.casefold(), entry)
+        return list(kept.values())
+
+
+class HostAreaPublic(BaseModel):
+    """Where the bureau hosts touring productions, and who set it."""
+
+    entries: list[str]
+    source: str = Field(
+        description="`settings` (the `node.host_area` setting, never edited here) or `bureau` "
+        "(set by an admin)."
+    )
+    version: int = Field(description="0 while the setting is the area.")
+    updated_by: str = ""
+    updated_at: datetime | None = None
 
 
 class CrewOffer(StrictModel):

@@ -9,18 +9,27 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from node.api.deps import (
+    AdminActor,
     AppSettings,
     Db,
     Exchanges,
+    IfMatch,
     Limit,
     Offset,
     StaffActor,
     etag,
     paged,
 )
+from node.services import host_area
 from node.services import hosting as service
 from schemas.common import Page
-from schemas.hosting import HostingOfferCreate, HostingOfferPublic, ItemDecision
+from schemas.hosting import (
+    HostAreaPublic,
+    HostAreaUpdate,
+    HostingOfferCreate,
+    HostingOfferPublic,
+    ItemDecision,
+)
 
 router = APIRouter(prefix="/api/hosting", tags=["hosting"])
 
@@ -45,12 +54,40 @@ class Candidates(BaseModel):
     resources: list[dict[str, object]]
 
 
+@router.get("/area", response_model=HostAreaPublic)
+def get_area(
+    db: Db, _actor: StaffActor, settings: AppSettings, response: Response
+) -> HostAreaPublic:
+    """Where the bureau hosts: the admin's area, or the `node.host_area` setting (version 0)."""
+    area = host_area.current(db, setting=settings.node.host_area)
+    response.headers["ETag"] = etag(area.version)
+    return area
+
+
+@router.put("/area", response_model=HostAreaPublic)
+def put_area(
+    data: HostAreaUpdate,
+    db: Db,
+    actor: AdminActor,
+    settings: AppSettings,
+    if_match: IfMatch,
+    response: Response,
+) -> HostAreaPublic:
+    """Replace the hosting area (admin), effective at once; `If-Match` or `version` required."""
+    area = host_area.update(
+        db, actor=actor, data=data, expected_version=if_match, setting=settings.node.host_area
+    )
+    response.headers["ETag"] = etag(area.version)
+    return area
+
+
 @router.get("/coming", response_model=Page[ComingDatePublic])
 def coming_dates(
     db: Db, _actor: StaffActor, settings: AppSettings, limit: Limit = 50, offset: Offset = 0
 ) -> Page[ComingDatePublic]:
-    """Upcoming network dates whose venue is in `node.host_area`."""
-    rows = service.coming_dates(db, own=settings.node.slug, area=settings.node.host_area)
+    """Upcoming network dates whose venue is in the hosting area."""
+    area = host_area.entries(db, setting=settings.node.host_area)
+    rows = service.coming_dates(db, own=settings.node.slug, area=area)
     return paged(
         Page[ComingDatePublic],
         rows,
@@ -76,9 +113,16 @@ def candidates(day: date, db: Db, _actor: StaffActor) -> Candidates:
 
 @router.post("/offers", status_code=status.HTTP_201_CREATED, response_model=HostingOfferPublic)
 def create_offer(
-    data: HostingOfferCreate, db: Db, actor: StaffActor, exchange: Exchanges, response: Response
+    data: HostingOfferCreate,
+    db: Db,
+    actor: StaffActor,
+    exchange: Exchanges,
+    settings: AppSettings,
+    response: Response,
 ) -> HostingOfferPublic:
-    offer = service.create_offer(db, exchange, actor=actor, data=data)
+    """Offer support for a network date whose venue is in the hosting area."""
+    area = host_area.entries(db, setting=settings.node.host_area)
+    offer = service.create_offer(db, exchange, actor=actor, data=data, area=area)
     response.headers["Location"] = f"/api/hosting/offers/{offer.id}"
     response.headers["ETag"] = etag(offer.version)
     return HostingOfferPublic.model_validate(offer)

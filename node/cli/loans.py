@@ -18,7 +18,7 @@ from node.actors import Actor, Role
 from node.cli.context import CliState, fail
 from node.cli.listing import AsJson, print_json_lines, print_table
 from node.federated import wire
-from node.services import hosting, loans
+from node.services import host_area, hosting, loans
 from node.services.loans import Exchange
 from schemas.loans import LoanAction, LoanActionCreate, LoanRequestCreate
 
@@ -174,10 +174,11 @@ def coming(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Network dates of other bureaus coming to the bureau's hosting area."""
     cli: CliState = ctx.obj
     settings = cli.settings()
-    if not settings.node.host_area:
-        fail("set node.host_area (départements, postal-code prefixes, cities) first")
     with cli.transaction() as session:
-        rows = hosting.coming_dates(session, own=settings.node.slug, area=settings.node.host_area)
+        area = host_area.entries(session, setting=settings.node.host_area)
+        if not area:
+            fail("set the hosting area first (« Accueil de tournées » page, or node.host_area)")
+        rows = hosting.coming_dates(session, own=settings.node.slug, area=area)
     if as_json:
         print_json_lines(
             {

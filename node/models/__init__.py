@@ -11,7 +11,7 @@ from node.models.daysheets import DaySheet, DaySheetLink
 from node.models.engagements import Engagement, PayGridRow
 from node.models.feeds import FeedToken
 from node.models.hints import ContactHint, NetworkContactHint
-from node.models.loans import HostingOffer, Loan, WebhookEvent
+from node.models.loans import HostArea, HostingOffer, Loan, WebhookEvent
 from node.models.members import Member
 from node.models.organisations import Contact, Organisation
 from node.models.productions import Production, TeamMember
@@ -47,6 +47,7 @@ __all__ = [
     "DocumentTemplate",
     "Engagement",
     "FeedToken",
+    "HostArea",
     "HostingOffer",
     "Interaction",
     "Loan",

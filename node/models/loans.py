@@ -1,5 +1,5 @@
-"""Loans of lendable resources between bureaus, hosting offers for touring productions, and
-the webhook events other tools of the bureau receive."""
+"""Loans of lendable resources between bureaus, hosting offers for touring productions, the
+bureau's hosting area, and the webhook events other tools of the bureau receive."""
 
 from __future__ import annotations
 
@@ -72,6 +72,19 @@ class HostingOffer(RecordMixin, Base):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     sent_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class HostArea(Base):
+    """The hosting area as the bureau's admin last set it: one row (`id` 1); while there is
+    none, the `node.host_area` setting is the area."""
+
+    __tablename__ = "host_area"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entries: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class WebhookEvent(Base):

@@ -88,7 +88,13 @@ def _validate(session: Session, row: Engagement) -> PayCheck:
         raise DomainError(
             f"{check.per_unit} € per {unit} is under the minimum of {check.minimum} € "
             f"of the bureau's grid ({check.grid_source or 'no source given'})",
-            errors=[FieldError(field="body.gross_pay", message="under the grid's minimum")],
+            errors=[
+                FieldError(
+                    field="body.gross_pay",
+                    message="under the grid's minimum",
+                    code="pay_below_minimum",
+                )
+            ],
             pay_check=check.model_dump(mode="json"),
         )
     return check

@@ -1,10 +1,11 @@
 """Hosting a touring production: a date of another bureau comes to our area, we offer help.
 
-The hosting bureau sees the network's upcoming dates in its `node.host_area` ("Dates qui
-viennent chez nous") and offers, through a signed `hosting.offer`: members who accept
-network proposals (`network_proposals`), are shared with the network and available that
-day; its lendable resources free that day; local contacts; a note. The producing bureau
-decides on each item and answers with `hosting.reply`:
+The hosting bureau sees the network's upcoming dates in its hosting area
+(`node.services.host_area`: "Dates qui viennent chez nous") and offers, for those only,
+through a signed `hosting.offer`: members who accept network proposals
+(`network_proposals`), are shared with the network and available that day; its lendable
+resources free that day; local contacts; a note. The producing bureau decides on each item
+and answers with `hosting.reply`:
 
 - accepted crew are engaged by the producing bureau (it stays the employer) for the date,
   with the hosting bureau named on the engagement;
@@ -174,6 +175,17 @@ def network_date(session: Session, *, origin: str, record_id: str) -> NetworkTou
     return row
 
 
+def require_in_area(area: Sequence[str], target: NetworkTourDate) -> None:
+    """Refuse a date whose venue lies outside our hosting `area` (`date_outside_host_area`)."""
+    postal_code = str(target.body.get("postal_code") or "")
+    if not in_area(area, city=target.city, postal_code=postal_code):
+        raise DomainError(
+            f"the venue of {target.origin!r}'s date {target.record_id!r} ({target.city}, "
+            f"{postal_code or 'no postal code'}) is outside this bureau's hosting area",
+            code="date_outside_host_area",
+        )
+
+
 def available_on(member: Member, day: date) -> bool:
     """Whether one of the member's availability periods covers `day`."""
     for period in member.availability or []:
@@ -201,7 +213,8 @@ def crew_candidates(session: Session, day: date) -> list[Member]:
         )
         .order_by(Member.display_name)
     ).all()
-    return [m for m in members if available_on(m, day)]
+    # The query narrows; `crew_refusal` decides, as it does for an offer.
+    return [m for m in members if crew_refusal(m, day) is None]
 
 
 def resource_candidates(session: Session, day: date) -> list[Resource]:
@@ -216,33 +229,49 @@ def resource_candidates(session: Session, day: date) -> list[Resource]:
     ]
 
 
+def crew_refusal(member: Member | None, day: date) -> tuple[str, str] | None:
+    """Why a member may not be proposed for `day` (code, English message), or None: each
+    cause its own code, so the page can say which one to fix."""
+    if member is None or not member.active or member.home_bureau:
+        return "crew_unknown_member", "no member of this bureau with this id"
+    if not member.network_proposals:
+        return "crew_no_consent", "the member does not accept network proposals"
+    if member.visibility not in ("network", "public"):
+        return "crew_card_not_shared", "the member's card is not shared with the network"
+    if not available_on(member, day):
+        return "crew_unavailable", "the member said they are not available that day"
+    return None
+
+
 def create_offer(
-    session: Session, exchange: Exchange, *, actor: Actor, data: HostingOfferCreate
+    session: Session,
+    exchange: Exchange,
+    *,
+    actor: Actor,
+    data: HostingOfferCreate,
+    area: Sequence[str],
 ) -> HostingOffer:
-    """Offer support to the producing bureau of a network date (sent through the outbox)."""
+    """Offer support to the producing bureau of a network date in our hosting `area` (sent
+    through the outbox)."""
     require_staff(actor, "offer hosting")
     if data.producer not in exchange.peers(session):
         raise DomainError(
             f"{data.producer!r} is not a peer of this bureau",
-            errors=[FieldError(field="body.producer", message="not a peer")],
+            errors=[
+                FieldError(field="body.producer", message="not a peer", code="producer_not_peer")
+            ],
         )
     target = network_date(session, origin=data.producer, record_id=data.tour_date_id)
     day = local_day(target.starts_at, target.timezone)
-    crew_ok = {m.id: m for m in crew_candidates(session, day)}
+    require_in_area(area, target)
     items: list[OfferItem] = []
     errors: list[FieldError] = []
     for index, crew in enumerate(data.crew):
-        member = crew_ok.get(crew.member_id)
-        if member is None:
-            errors.append(
-                FieldError(
-                    field=f"body.crew.{index}.member_id",
-                    message=(
-                        "not proposable: the member must accept network proposals, share "
-                        "their card with the network and be available that day"
-                    ),
-                )
-            )
+        member = session.get(Member, crew.member_id)
+        refusal = crew_refusal(member, day)
+        if member is None or refusal is not None:
+            code, why = refusal or ("crew_unknown_member", "")
+            errors.append(FieldError(field=f"body.crew.{index}.member_id", message=why, code=code))
             continue
         items.append(
             OfferItem(
@@ -266,6 +295,7 @@ def create_offer(
                 FieldError(
                     field=f"body.resources.{index}",
                     message="not a lendable resource of this bureau free that day",
+                    code="resource_not_free",
                 )
             )
             continue
@@ -288,7 +318,12 @@ def create_offer(
             )
         )
     if errors:
-        raise DomainError("some offered items cannot be offered", errors=errors)
+        raise DomainError(
+            "some offered items cannot be offered",
+            errors=errors,
+            # One refusal: its code; several: a code saying so, each field with its own.
+            code=None if len(errors) == 1 else "offer_items_refused",
+        )
     label = f"{target.production_title} — {target.venue_name or target.city} ({day.isoformat()})"
     offer = HostingOffer(
         id=uuid.uuid4().hex,
@@ -444,16 +479,20 @@ def decide(
     # Locked and read fresh: two staff members accepting one item at once engage it once.
     offer = get_offer(session, offer_id=offer_id, lock=True)
     if offer.role != PRODUCER:
-        raise Conflict("only the producing bureau decides on an offer's items")
+        raise Conflict(
+            "only the producing bureau decides on an offer's items", code="offer_not_producer"
+        )
     items = [dict(item) for item in offer.items]
     item = next((i for i in items if i.get("id") == item_id), None)
     if item is None:
         raise NotFound(f"offer {offer_id!r} has no item {item_id!r}")
     if item.get("status") != ItemStatus.proposed.value:
-        raise Conflict(f"item {item_id!r} was already {item.get('status')}")
+        raise Conflict(
+            f"item {item_id!r} was already {item.get('status')}", code="offer_item_decided"
+        )
     tour_date = session.get(TourDate, offer.tour_date_id)
     if tour_date is None:
-        raise Conflict("the offer's date no longer exists")
+        raise Conflict("the offer's date no longer exists", code="offer_date_gone")
     if data.decision is Decision.accept:
         _accept(
             session, exchange, actor=actor, offer=offer, item=item, data=data, tour_date=tour_date
@@ -510,15 +549,29 @@ def _accept(
         if data.engagement is None:
             raise DomainError(
                 "accepting a member engages them: give the engagement's terms",
-                errors=[FieldError(field="body.engagement", message="required to accept crew")],
+                errors=[
+                    FieldError(
+                        field="body.engagement",
+                        message="required to accept crew",
+                        code="engagement_required",
+                    )
+                ],
             )
         member = _guest(session, offer.host, details)
-        row = engagements.create_engagement(
-            session,
-            actor=actor,
-            tour_date_id=tour_date.id,
-            data=EngagementCreate(member_id=member.id, **data.engagement.model_dump()),
-        )
+        try:
+            row = engagements.create_engagement(
+                session,
+                actor=actor,
+                tour_date_id=tour_date.id,
+                data=EngagementCreate(member_id=member.id, **data.engagement.model_dump()),
+            )
+        except DomainError as exc:
+            # The terms came as `engagement`: name the fields that were sent.
+            exc.errors = [
+                e.model_copy(update={"field": "body.engagement." + e.field.removeprefix("body.")})
+                for e in exc.errors
+            ]
+            raise
         row.host_bureau = offer.host
         item["engagement_id"] = row.id
     elif kind == ItemType.resource.value:

@@ -20,6 +20,7 @@ from node.web import (
     directory,
     feeds,
     home,
+    hosting,
     loans,
     members,
     network,
@@ -60,6 +61,7 @@ ROUTERS = (
     resources.router,
     network.router,
     loans.router,
+    hosting.router,
     feeds.router,
     public.router,
 )

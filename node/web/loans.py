@@ -1,5 +1,5 @@
-"""Prêts et accueil: borrowing other bureaus' resources, lending ours, and offering support
-to touring productions whose dates come to our area."""
+"""Prêts entre bureaux: borrowing other bureaus' resources and lending ours (hosting touring
+productions is in `node.web.hosting`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from node.api.deps import AppSettings, Db
+from node.api.deps import Db
 from node.models import Loan, NetworkResource
 from node.problems import DomainError
-from node.services import hosting, loans
+from node.services import loans
 from node.services.loans import Exchange
 from node.web.deps import Posted, StaffViewer, check_csrf
 from node.web.editing import Outcome, form_page, posted_version, submit
@@ -21,7 +20,6 @@ from node.web.forms import Field, field_errors
 from node.web.i18n import N_
 from node.web.lists import notice, offset_of, page_links
 from node.web.templating import render, speaker
-from schemas.hosting import ContactOffer, CrewOffer, HostingOfferCreate, ItemDecision
 from schemas.loans import LoanActionCreate, LoanRequestCreate
 
 router = APIRouter()
@@ -57,8 +55,6 @@ REQUEST_FIELDS = (
     Field("return_place", N_("Lieu de retour")),
     Field("contact", N_("Contact (nom, téléphone)"), required=True),
 )
-ITEM_TYPES = {"crew": N_("Équipe"), "resource": N_("Ressource"), "contact": N_("Contact local")}
-ITEM_STATUS = {"proposed": N_("En attente"), "accepted": N_("Acceptée"), "declined": N_("Refusée")}
 
 
 def _exchange(request: Request) -> Exchange:
@@ -215,193 +211,3 @@ def loan_action(
             message = exc.detail
         return _loan_page(request, db, loan, error=message, status_code=exc.status)
     return RedirectResponse(f"/prets/{loan_id}?notice=saved", status_code=303)
-
-
-# -- hosting ---------------------------------------------------------------------------------
-
-
-@router.get("/accueil")
-def coming_page(request: Request, db: Db, viewer: StaffViewer, settings: AppSettings) -> Response:
-    _ = speaker(request).gettext
-    own = settings.node.slug
-    coming = hosting.coming_dates(db, own=own, area=settings.node.host_area)
-    received, _total = hosting.list_offers(db, role=hosting.PRODUCER, limit=100)
-    sent, _total = hosting.list_offers(db, role=hosting.HOST, limit=100)
-    return render(
-        request,
-        "hosting.html",
-        {
-            "title": _("Accueil de tournées"),
-            "coming": coming,
-            "area": settings.node.host_area,
-            "received": received,
-            "sent": sent,
-            "status_labels": ITEM_STATUS,
-            "notice": notice(request),
-        },
-    )
-
-
-def _offer_form(
-    request: Request,
-    db: Db,
-    origin: str,
-    record_id: str,
-    *,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    _ = speaker(request).gettext
-    target = hosting.network_date(db, origin=origin, record_id=record_id)
-    day = hosting.local_day(target.starts_at, target.timezone)
-    offers, _total = hosting.list_offers(db, role=hosting.HOST, tour_date_id=record_id)
-    return render(
-        request,
-        "hosting_date.html",
-        {
-            "title": _("Proposer un soutien"),
-            "target": target,
-            "day": day,
-            "crew": hosting.crew_candidates(db, day),
-            "resources": hosting.resource_candidates(db, day),
-            "offers": offers,
-            "values": values or {},
-            "errors": errors or {},
-            "types": ITEM_TYPES,
-            "status_labels": ITEM_STATUS,
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/accueil/dates/{origin}/{record_id}")
-def offer_page(
-    origin: str, record_id: str, request: Request, db: Db, viewer: StaffViewer
-) -> Response:
-    return _offer_form(request, db, origin, record_id)
-
-
-def _contacts(form: FormData) -> list[ContactOffer]:
-    """One contact per line: `Nom ; rôle ; téléphone ; e-mail`."""
-    contacts = []
-    for line in str(form.get("contacts", "")).splitlines():
-        parts = [p.strip() for p in line.split(";")]
-        if not parts or not parts[0]:
-            continue
-        parts += [""] * (4 - len(parts))
-        contacts.append(ContactOffer(name=parts[0], role=parts[1], phone=parts[2], email=parts[3]))
-    return contacts
-
-
-@router.post("/accueil/dates/{origin}/{record_id}")
-def send_offer(
-    origin: str, record_id: str, request: Request, form: Posted, db: Db, viewer: StaffViewer
-) -> Response:
-    check_csrf(form, viewer.csrf_token)
-    _ = speaker(request).gettext
-    values: dict[str, Any] = {
-        "note": str(form.get("note", "")),
-        "contacts": str(form.get("contacts", "")),
-        "crew": [str(v) for v in form.getlist("crew")],
-        "resources": [str(v) for v in form.getlist("resources")],
-    }
-    try:
-        data = HostingOfferCreate(
-            producer=origin,
-            tour_date_id=record_id,
-            note=str(values["note"]).strip(),
-            crew=[CrewOffer(member_id=m) for m in values["crew"]],
-            resources=values["resources"],
-            contacts=_contacts(form),
-        )
-        with db.begin_nested():
-            offer = hosting.create_offer(db, _exchange(request), actor=viewer.actor, data=data)
-    except ValidationError as exc:
-        messages = {e.get("msg", "") for e in exc.errors()}
-        detail = _("Proposez au moins un membre, une ressource, un contact ou un mot.")
-        if not any("at least" in m for m in messages):
-            detail = _("Vérifiez les contacts : une ligne par contact, « Nom ; rôle ; téléphone ».")
-        return _offer_form(
-            request, db, origin, record_id, values=values, errors={"": detail}, status_code=422
-        )
-    except DomainError as exc:
-        found = {e.field: e.message for e in exc.errors} or {"": exc.detail}
-        return _offer_form(
-            request, db, origin, record_id, values=values, errors=found, status_code=exc.status
-        )
-    return RedirectResponse(f"/accueil/offres/{offer.id}?notice=created", status_code=303)
-
-
-@router.get("/accueil/offres/{offer_id}")
-def offer_detail(offer_id: str, request: Request, db: Db, viewer: StaffViewer) -> Response:
-    offer = hosting.get_offer(db, offer_id=offer_id)
-    return _offer_detail(request, offer)
-
-
-def _offer_detail(
-    request: Request, offer: Any, *, errors: dict[str, str] | None = None, status_code: int = 200
-) -> Response:
-    _ = speaker(request).gettext
-    return render(
-        request,
-        "hosting_offer.html",
-        {
-            "title": _("Offre d'accueil"),
-            "offer": offer,
-            "types": ITEM_TYPES,
-            "status_labels": ITEM_STATUS,
-            "errors": errors or {},
-            "annexes": ("I", "II", "III", "IV", "V", "VI"),
-            "notice": notice(request),
-        },
-        status_code=status_code,
-    )
-
-
-@router.post("/accueil/offres/{offer_id}/{item_id}")
-def decide_item(
-    offer_id: str, item_id: str, request: Request, form: Posted, db: Db, viewer: StaffViewer
-) -> Response:
-    check_csrf(form, viewer.csrf_token)
-    _ = speaker(request).gettext
-    decision = str(form.get("decision", ""))
-    raw: dict[str, Any] = {"decision": decision, "reason": str(form.get("reason", "")).strip()}
-    if decision == "accept" and form.get("profession") is not None:
-        raw["engagement"] = {
-            "role": str(form.get("role", "")).strip(),
-            "profession": str(form.get("profession", "")).strip(),
-            "category": "technicien" if form.get("category") == "technicien" else "artiste",
-            "annexe": str(form.get("annexe", "")),
-            "cachets": str(form.get("cachets", "") or "0"),
-            "gross_pay": str(form.get("gross_pay", "")).replace(",", ".").replace(" ", "") or None,
-        }
-    try:
-        data = ItemDecision.model_validate(raw)
-        with db.begin_nested():
-            hosting.decide(
-                db,
-                _exchange(request),
-                actor=viewer.actor,
-                offer_id=offer_id,
-                item_id=item_id,
-                data=data,
-            )
-    except ValidationError as exc:
-        found = {k.removeprefix("engagement."): v for k, v in field_errors(exc, _).items()} or {
-            "": _("Vérifiez le formulaire.")
-        }
-        return _offer_detail(
-            request,
-            hosting.get_offer(db, offer_id=offer_id),
-            errors={item_id: next(iter(found.values()))},
-            status_code=422,
-        )
-    except DomainError as exc:
-        return _offer_detail(
-            request,
-            hosting.get_offer(db, offer_id=offer_id),
-            errors={item_id: exc.detail},
-            status_code=exc.status,
-        )
-    return RedirectResponse(f"/accueil/offres/{offer_id}?notice=saved", status_code=303)

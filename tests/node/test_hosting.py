@@ -229,3 +229,124 @@ def test_an_accepted_contact_joins_the_day_sheet(
         assert sheet["contacts"] == [
             {"name": "Hôtel des Alpes", "role": "Hébergement (accueil grenoble)", "phone": "04"}
         ]
+
+
+def offer_body(tour_date: dict[str, Any], **over: Any) -> dict[str, Any]:
+    return {"producer": "lyon", "tour_date_id": tour_date["id"], **over}
+
+
+def test_an_offer_for_a_date_outside_the_host_area_is_refused(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble") as (lyon, grenoble):
+        grenoble.settings.node.host_area = ["73", "Chambéry"]
+        tour_date = touring_date(lyon)  # Grenoble, 38000
+        grenoble.pull("lyon")
+        refused = grenoble.client.post(
+            "/api/hosting/offers",
+            json=offer_body(tour_date, note="On peut aider quand même ?"),
+            headers=grenoble.staff,
+        )
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["code"] == "date_outside_host_area"
+        offers = grenoble.client.get("/api/hosting/offers", headers=grenoble.staff).json()
+        assert offers["total"] == 0
+        exchange(grenoble, lyon)
+        assert lyon.client.get("/api/hosting/offers", headers=lyon.staff).json()["total"] == 0
+
+
+def test_each_reason_a_member_cannot_be_proposed_has_its_own_code(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble") as (lyon, grenoble):
+        grenoble.settings.node.host_area = ["38"]
+        tour_date = touring_date(lyon)
+        grenoble.pull("lyon")
+        shy = local_technician(grenoble, "Discrète Personne", consents=False)
+        hidden = post(
+            grenoble,
+            "/api/members",
+            member_data(
+                display_name="Carte Locale",
+                visibility="local",
+                availability=[{"start": "2027-05-01", "end": "2027-05-31"}],
+                network_proposals=True,
+            ),
+        )
+        busy = post(
+            grenoble,
+            "/api/members",
+            member_data(
+                display_name="Déjà Prise",
+                availability=[{"start": "2027-06-01", "end": "2027-06-30"}],
+                network_proposals=True,
+            ),
+        )
+        crew = [{"member_id": m} for m in (shy["id"], hidden["id"], busy["id"], "f" * 32)]
+        refused = grenoble.client.post(
+            "/api/hosting/offers", json=offer_body(tour_date, crew=crew), headers=grenoble.staff
+        )
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["code"] == "offer_items_refused"
+        assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+            ("body.crew.0.member_id", "crew_no_consent"),
+            ("body.crew.1.member_id", "crew_card_not_shared"),
+            ("body.crew.2.member_id", "crew_unavailable"),
+            ("body.crew.3.member_id", "crew_unknown_member"),
+        ]
+        alone = grenoble.client.post(
+            "/api/hosting/offers",
+            json=offer_body(tour_date, crew=[{"member_id": busy["id"]}]),
+            headers=grenoble.staff,
+        )
+        assert alone.json()["code"] == "crew_unavailable"
+
+
+GRID = """convention;annexe;category;profession;basis;minimum;valid_from;source
+idcc-3090;I;technicien;*;heure;15;2026-01-01;grille de test
+"""
+
+
+def test_an_under_minimum_engagement_names_the_engagement_field_and_hours_are_accepted(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble") as (lyon, grenoble):
+        grenoble.settings.node.host_area = ["38"]
+        tour_date = touring_date(lyon)
+        tech = local_technician(grenoble, "Sami Benali", consents=True)
+        grenoble.pull("lyon")
+        loaded = lyon.client.put(
+            "/api/pay-grids",
+            content=GRID.encode(),
+            headers={**lyon.staff, "Content-Type": "text/csv"},
+        )
+        assert loaded.status_code == 200, loaded.text
+        offer = post(
+            grenoble, "/api/hosting/offers", offer_body(tour_date, crew=[{"member_id": tech["id"]}])
+        )
+        exchange(grenoble, lyon)
+        hourly = {
+            "profession": "Régisseur lumière",
+            "category": "technicien",
+            "annexe": "I",
+            "pay_basis": "heures",
+            "hours": 8,
+            "gross_pay": "80.00",  # 10 € an hour, under the grid's 15
+            "rehearsal_days": ["2027-05-19"],
+        }
+        url = f"/api/hosting/offers/{offer['id']}/items/c1"
+        under = lyon.client.post(
+            url, json={"decision": "accept", "engagement": hourly}, headers=lyon.staff
+        )
+        assert under.status_code == 400, under.text
+        assert [(e["field"], e["code"]) for e in under.json()["errors"]] == [
+            ("body.engagement.gross_pay", "pay_below_minimum")
+        ]
+        assert under.json()["code"] == "pay_below_minimum"
+        post(lyon, url, {"decision": "accept", "engagement": {**hourly, "gross_pay": "160"}}, 200)
+        team = lyon.client.get(
+            f"/api/tour-dates/{tour_date['id']}/engagements", headers=lyon.staff
+        ).json()
+        assert [(e["pay_basis"], e["hours"], e["rehearsal_days"]) for e in team] == [
+            ("heures", 8, ["2027-05-19"])
+        ]
