@@ -346,7 +346,7 @@ def test_an_under_minimum_engagement_names_the_engagement_field_and_hours_are_ac
         post(lyon, url, {"decision": "accept", "engagement": {**hourly, "gross_pay": "160"}}, 200)
         team = lyon.client.get(
             f"/api/tour-dates/{tour_date['id']}/engagements", headers=lyon.staff
-        ).json()
+        ).json()["items"]
         assert [(e["pay_basis"], e["hours"], e["rehearsal_days"]) for e in team] == [
             ("heures", 8, ["2027-05-19"])
         ]

@@ -180,7 +180,7 @@ def test_an_hourly_technician_is_engaged_from_the_offer_page(
             assert "Membre engagé" in shown(producer.get(engaged.headers["location"]))
         team = lyon.client.get(
             f"/api/tour-dates/{tour_date['id']}/engagements", headers=lyon.staff
-        ).json()
+        ).json()["items"]
         assert [
             (e["convention"], e["annexe"], e["pay_basis"], e["hours"], e["rehearsal_days"])
             for e in team
