@@ -12,7 +12,6 @@ a pair lyon – annecy on PostgreSQL, each node in its own schema.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import threading
@@ -24,12 +23,20 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
 from conftest import POSTGRES_ENV, postgres_schemas
 from tests.e2e.faults import FaultProxy
-from tests.e2e.nodes import TERRITORIES, Node, boot, make_node, peer, unique_word, wait_until
+from tests.e2e.nodes import (
+    TERRITORIES,
+    Node,
+    boot,
+    log_digest,
+    make_node,
+    own_entries,
+    peer,
+    unique_word,
+    wait_until,
+)
 from tests.processes import free_port
 
 pytestmark = pytest.mark.e2e
@@ -235,30 +242,6 @@ def site(request: pytest.FixtureRequest) -> CrashSite:
     return CrashSite("postgresql", lyon, annecy, (annecy,))
 
 
-def query(node: Node, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    """The rows of `sql` on the node's own database, read beside its running process (a
-    SQLite file opened read-only, or the node's PostgreSQL schema)."""
-    url = node.db_url or f"sqlite:///file:{node.home / 'archipel.db'}?mode=ro&uri=true"
-    args = {} if node.db_url else {"timeout": 10}
-    engine = create_engine(url, poolclass=NullPool, connect_args=args)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
-
-
-def log_digest(node: Node, origin: str) -> tuple[int, str]:
-    """(head seq, SHA-256 over every `seq:hash` of `origin`'s log as `node` holds it)."""
-    rows = query(
-        node, "SELECT seq, hash FROM fed_entries WHERE origin = :origin ORDER BY seq", origin=origin
-    )
-    digest = hashlib.sha256("".join(f"{seq}:{h}\n" for seq, h in rows).encode()).hexdigest()
-    seqs = [seq for seq, _ in rows]
-    assert seqs == list(range(1, len(rows) + 1)), f"{node.slug} has a gap or duplicate"
-    return len(rows), digest
-
-
 class Writer(threading.Thread):
     """Creates lyon members one after another until stopped; remembers the acknowledged."""
 
@@ -304,17 +287,6 @@ class TolerantWriter(Writer):
             else:
                 self.failed += 1
             self.stop.wait(0.05)
-
-
-def own_entries(node: Node, record_ids: set[str]) -> dict[str, int]:
-    """How many create entries (version 1) of each record the node's own log holds."""
-    rows = query(
-        node,
-        "SELECT record_id, COUNT(*) FROM fed_entries WHERE origin = :origin AND version = 1 "
-        "GROUP BY record_id",
-        origin=node.slug,
-    )
-    return {record_id: count for record_id, count in rows if record_id in record_ids}
 
 
 def test_kill_9_during_local_writes_keeps_every_acknowledged_write_once(
