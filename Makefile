@@ -55,7 +55,8 @@ test: dev-install
 fuzz: dev-install
 	ARCHIPEL_FUZZ_EXAMPLES=200 $(BIN)/pytest -q tests/node/test_api_fuzz.py
 
-# The standing adversarial suite in full (docs/reliability.md): 50 kill -9 cycles during sync,
+# The standing adversarial suite in full (docs/reliability.md): 50 kill -9 cycles during sync
+# on SQLite and PostgreSQL, 50 rounds on a really full disk (a tmpfs: root only, else skipped),
 # more fuzzing cases; figures printed and written to var/reliability/results.json.
 RELIABILITY_TESTS := tests/e2e tests/node/test_api_fuzz.py tests/node/test_logins.py \
   tests/node/test_storage_faults.py tests/node/test_backup.py tests/federation/test_slow_peers.py \

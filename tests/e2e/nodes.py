@@ -3,11 +3,14 @@
 A `Node` is a home folder made by `archipel init`, served by `archipel serve` in its own
 process group (so `kill -9` takes the whole of it), with a staff token for its API.
 `running_line` boots three of them peered in a line, lyon – grenoble – annecy (A–B–C: A and
-C are not peers), with grenoble reached through a `TamperProxy`. Every wait is bounded.
+C are not peers), with grenoble reached through a `TamperProxy`. `query`, `log_digest` and
+`own_entries` read a node's database (SQLite or PostgreSQL) beside its running process.
+Every wait is bounded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -23,6 +26,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from tests.e2e.proxy import TamperProxy
 from tests.processes import ARCHIPEL, free_port
@@ -265,6 +270,44 @@ class Node:
             if not left or time.monotonic() >= deadline:
                 return left
             time.sleep(0.25)
+
+
+# -- reading a node's database beside its process -------------------------------------------
+
+
+def query(node: Node, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows of `sql` on the node's own database, read beside its running process (a
+    SQLite file opened read-only, or the node's PostgreSQL schema)."""
+    url = node.db_url or f"sqlite:///file:{node.home / 'archipel.db'}?mode=ro&uri=true"
+    args = {} if node.db_url else {"timeout": 10}
+    engine = create_engine(url, poolclass=NullPool, connect_args=args)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def log_digest(node: Node, origin: str) -> tuple[int, str]:
+    """(head seq, SHA-256 over every `seq:hash` of `origin`'s log as `node` holds it)."""
+    rows = query(
+        node, "SELECT seq, hash FROM fed_entries WHERE origin = :origin ORDER BY seq", origin=origin
+    )
+    digest = hashlib.sha256("".join(f"{seq}:{h}\n" for seq, h in rows).encode()).hexdigest()
+    seqs = [seq for seq, _ in rows]
+    assert seqs == list(range(1, len(rows) + 1)), f"{node.slug} has a gap or duplicate"
+    return len(rows), digest
+
+
+def own_entries(node: Node, record_ids: set[str]) -> dict[str, int]:
+    """How many create entries (version 1) of each record the node's own log holds."""
+    rows = query(
+        node,
+        "SELECT record_id, COUNT(*) FROM fed_entries WHERE origin = :origin AND version = 1 "
+        "GROUP BY record_id",
+        origin=node.slug,
+    )
+    return {record_id: count for record_id, count in rows if record_id in record_ids}
 
 
 @dataclass

@@ -6,28 +6,37 @@ test can stall annecy (it accepts connections and never answers), or cut lyon fr
 both ways, while the test itself talks to every node's own socket. The nodes pull every
 `SYNC_INTERVAL` seconds, back off at most `BACKOFF_MAX`, and give up a request after
 `REQUEST_TIMEOUT`: long enough that a delay caused by a stalled peer is told apart from
-the push path's usual half second.
+the push path's usual half second. The kill -9 tests run on that SQLite star and again on
+a pair lyon – annecy on PostgreSQL, each node in its own schema.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from conftest import POSTGRES_ENV, postgres_schemas
 from tests.e2e.faults import FaultProxy
-from tests.e2e.nodes import Node, boot, make_node, peer, unique_word, wait_until
+from tests.e2e.nodes import (
+    TERRITORIES,
+    Node,
+    boot,
+    log_digest,
+    make_node,
+    own_entries,
+    peer,
+    unique_word,
+    wait_until,
+)
 from tests.processes import free_port
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +84,7 @@ def star(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Star]:
     for node in nodes:
         node.env |= FAULT_ENV
     try:
-        boot(nodes, {"lyon": "Rhône", "grenoble": "Isère", "annecy": "Haute-Savoie"})
+        boot(nodes, TERRITORIES)
         peer((lyon, grenoble), (grenoble, lyon), (lyon, annecy), (annecy, lyon))
         yield Star(lyon, grenoble, annecy, lyon_proxy, annecy_proxy)
     finally:
@@ -83,6 +92,27 @@ def star(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Star]:
             node.stop()
         lyon_proxy.close()
         annecy_proxy.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]]:
+    """lyon and annecy on PostgreSQL, each in its own schema, peered both ways."""
+    base_url = os.environ.get(POSTGRES_ENV)
+    if not base_url:
+        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} to crash nodes on it")
+    base = tmp_path_factory.mktemp("pg-pair")
+    with postgres_schemas(base_url, prefix="e2e") as schema:
+        lyon = make_node(base, "lyon", db_url=schema("lyon"))
+        annecy = make_node(base, "annecy", db_url=schema("annecy"))
+        for node in (lyon, annecy):
+            node.env |= FAULT_ENV
+        try:
+            boot([lyon, annecy], TERRITORIES)
+            peer((lyon, annecy), (annecy, lyon))
+            yield lyon, annecy
+        finally:
+            lyon.stop()
+            annecy.stop()
 
 
 @pytest.fixture
@@ -192,17 +222,24 @@ def test_a_partition_heals_and_both_sides_converge_within_one_interval(
     seconds_until(star.annecy, slow, timeout=SYNC_INTERVAL + BACKOFF_MAX + REQUEST_TIMEOUT * 3)
 
 
-def log_digest(node: Node, origin: str) -> tuple[int, str]:
-    """(head seq, SHA-256 over every `seq:hash` of `origin`'s log as `node` holds it)."""
-    path = node.home / "archipel.db"
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as conn:
-        rows = conn.execute(
-            "SELECT seq, hash FROM fed_entries WHERE origin = ? ORDER BY seq", (origin,)
-        ).fetchall()
-    digest = hashlib.sha256("".join(f"{seq}:{h}\n" for seq, h in rows).encode()).hexdigest()
-    seqs = [seq for seq, _ in rows]
-    assert seqs == list(range(1, len(rows) + 1)), f"{node.slug} has a gap or duplicate"
-    return len(rows), digest
+@dataclass
+class CrashSite:
+    """Where a kill -9 test runs: lyon writes, annecy pulls it, `replicas` all hold its log."""
+
+    engine: str
+    lyon: Node
+    annecy: Node
+    replicas: tuple[Node, ...]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest) -> CrashSite:
+    """The SQLite star (every link healed) or the PostgreSQL pair."""
+    if request.param == "sqlite":
+        star: Star = request.getfixturevalue("healthy")
+        return CrashSite("sqlite", star.lyon, star.annecy, (star.grenoble, star.annecy))
+    lyon, annecy = request.getfixturevalue("postgres_pair")
+    return CrashSite("postgresql", lyon, annecy, (annecy,))
 
 
 class Writer(threading.Thread):
@@ -252,34 +289,22 @@ class TolerantWriter(Writer):
             self.stop.wait(0.05)
 
 
-def own_entries(node: Node, record_ids: set[str]) -> dict[str, int]:
-    """How many create entries (version 1) of each record the node's own log holds."""
-    path = node.home / "archipel.db"
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as conn:
-        rows = conn.execute(
-            "SELECT record_id, COUNT(*) FROM fed_entries WHERE origin = ? AND version = 1 "
-            "GROUP BY record_id",
-            (node.slug,),
-        ).fetchall()
-    return {record_id: count for record_id, count in rows if record_id in record_ids}
-
-
 def test_kill_9_during_local_writes_keeps_every_acknowledged_write_once(
-    healthy: Star, record_property: Any
+    site: CrashSite, record_property: Any
 ) -> None:
     """kill -9 lyon during a stream of API creations, restart it: every acknowledged member
     is there once, with one log entry, and its peers' copies of lyon's log equal lyon's."""
-    star = healthy
+    lyon = site.lyon
     rng = random.Random(seed := time.time_ns())
-    print(f"seed {seed}")
-    writer = TolerantWriter(star.lyon, unique_word(6))
+    print(f"seed {seed} on {site.engine}")
+    writer = TolerantWriter(lyon, unique_word(6))
     writer.start()
     try:
         time.sleep(rng.uniform(1.0, 2.5))
-        star.lyon.kill()
+        lyon.kill()
         time.sleep(rng.uniform(0.1, 0.5))
-        star.lyon.start()
-        star.lyon.wait_healthy(RESTART_TIMEOUT)
+        lyon.start()
+        lyon.wait_healthy(RESTART_TIMEOUT)
         restarted = len(writer.acked)
         time.sleep(2.0)
     finally:
@@ -287,17 +312,15 @@ def test_kill_9_during_local_writes_keeps_every_acknowledged_write_once(
         writer.join(timeout=30)
     acked = set(writer.acked)
     members = [
-        i["id"]
-        for i in star.lyon.directory(origin="lyon")
-        if writer.word in i["display_name"].lower()
+        i["id"] for i in lyon.directory(origin="lyon") if writer.word in i["display_name"].lower()
     ]
-    entries = own_entries(star.lyon, acked)
+    entries = own_entries(lyon, acked)
     lost = len(acked - set(members)) + len(acked - set(entries))
     duplicated = len(members) - len(set(members)) + sum(n - 1 for n in entries.values())
-    for other in (star.grenoble, star.annecy):
-        wait_until(lambda o=other: o.head_of("lyon") == star.lyon.head_of("lyon"),
+    for other in site.replicas:
+        wait_until(lambda o=other: o.head_of("lyon") == lyon.head_of("lyon"),
                    timeout=SYNC_INTERVAL * 2 + 30, what=f"{other.slug}'s catch-up")  # fmt: skip
-        assert log_digest(other, "lyon") == log_digest(star.lyon, "lyon"), other.slug
+        assert log_digest(other, "lyon") == log_digest(lyon, "lyon"), other.slug
     print(f"acknowledged {len(acked)}, failed {writer.failed}, lost {lost}, dup {duplicated}")
     record_property("e2e_crash_writes_acked_failed_lost_duplicated",
                     f"{len(acked)}/{writer.failed}/{lost}/{duplicated}")  # fmt: skip
@@ -307,41 +330,40 @@ def test_kill_9_during_local_writes_keeps_every_acknowledged_write_once(
 
 
 def test_kill_9_during_sync_loses_and_duplicates_nothing(
-    healthy: Star, record_property: Any, tmp_path: Path
+    site: CrashSite, record_property: Any
 ) -> None:
     """CYCLES times: kill -9 annecy at a random moment while it pulls lyon, which keeps
     writing (about ten a second); restart it. Then annecy's copy of lyon's log is lyon's,
     entry for entry, and its directory holds every acknowledged card exactly once."""
-    star = healthy
+    lyon, annecy = site.lyon, site.annecy
     seed = time.time_ns()
     rng = random.Random(seed)
     word = unique_word(6)
-    writer = Writer(star.lyon, word)
-    print(f"seed {seed}, {CYCLES} cycles")
+    writer = Writer(lyon, word)
+    print(f"seed {seed}, {CYCLES} cycles on {site.engine}")
     started = time.monotonic()
+    starts = annecy.starts
     writer.start()
     try:
         for _cycle in range(CYCLES):
             time.sleep(rng.uniform(0.1, 1.0))
-            star.annecy.kill()
+            annecy.kill()
             time.sleep(rng.uniform(0.0, 0.3))
-            star.annecy.start()
-            star.annecy.wait_healthy(RESTART_TIMEOUT)
+            annecy.start()
+            annecy.wait_healthy(RESTART_TIMEOUT)
     finally:
         writer.stop.set()
         writer.join(timeout=30)
-    assert star.annecy.starts >= CYCLES + 1
+    assert annecy.starts == starts + CYCLES
     acked = set(writer.acked)
 
     def caught_up() -> bool:
-        return star.annecy.head_of("lyon") == star.lyon.head_of("lyon")
+        return annecy.head_of("lyon") == lyon.head_of("lyon")
 
     wait_until(caught_up, timeout=SYNC_INTERVAL * 2 + 30, interval=0.2, what="annecy's catch-up")
     run_s = time.monotonic() - started
-    origin, replica = log_digest(star.lyon, "lyon"), log_digest(star.annecy, "lyon")
-    seen = [
-        i["id"] for i in star.annecy.directory(origin="lyon") if word in i["display_name"].lower()
-    ]
+    origin, replica = log_digest(lyon, "lyon"), log_digest(annecy, "lyon")
+    seen = [i["id"] for i in annecy.directory(origin="lyon") if word in i["display_name"].lower()]
     lost, duplicated = len(acked - set(seen)), len(seen) - len(set(seen))
     figures = {
         "cycles": CYCLES,
@@ -352,7 +374,7 @@ def test_kill_9_during_sync_loses_and_duplicates_nothing(
         "digest_equal": origin == replica,
         "run_s": round(run_s, 1),
     }
-    print(f"crash during sync: {figures}")
+    print(f"crash during sync on {site.engine}: {figures}")
     for name, value in figures.items():
         record_property(f"e2e_crash_sync_{name}", value)
     assert origin == replica, (origin, replica)
