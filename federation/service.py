@@ -200,7 +200,7 @@ class Federation:
 
     def log_grew(self) -> None:
         """Call after committing log entries: peers get a (debounced) notify."""
-        self.scheduler.log_grew()
+        self.scheduler.notifier.log_grew()
 
     def housekeeping(self) -> None:
         """Process the inbox, deliver the outbox and forget expired nonces, once."""
