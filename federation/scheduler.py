@@ -35,7 +35,6 @@ HOUSEKEEPING_JOB = "federation-housekeeping"
 LEADER_JOB = "federation-leader"
 WATCH_JOB = "federation-watch"
 MESSAGES_JOB = "federation-messages"
-PERIODIC_JOB = "federation-periodic"
 PULL_JOB_PREFIX = "federation-pull-"
 WATCH_SECONDS = 0.5
 
@@ -52,13 +51,11 @@ class SyncScheduler:
         housekeeping: Callable[[], None],
         notify: Callable[[str], None],
         messages: Callable[[], None] | None = None,
-        periodic: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self._config = config
         self._messages = messages
-        self._periodic = periodic
         self._sessions = session_factory
         self._sync = sync
         self._housekeeping = housekeeping
@@ -258,18 +255,16 @@ class SyncScheduler:
                 max_instances=1,
                 coalesce=True,
             )
-            # Their own jobs: a peer slow to take a message never delays pulls or notifies,
-            # and the node's own tasks (a webhook that hangs) never delay messages.
-            for job_id, work in ((MESSAGES_JOB, self._messages), (PERIODIC_JOB, self._periodic)):
-                if work is not None:
-                    aps.add_job(
-                        work,
-                        "interval",
-                        seconds=WATCH_SECONDS,
-                        id=job_id,
-                        max_instances=1,
-                        coalesce=True,
-                    )
+            # Its own job: a peer slow to take a message never delays pulls or notifies.
+            if self._messages is not None:
+                aps.add_job(
+                    self._messages,
+                    "interval",
+                    seconds=WATCH_SECONDS,
+                    id=MESSAGES_JOB,
+                    max_instances=1,
+                    coalesce=True,
+                )
             self.reconcile_jobs()
             # Announce ourselves, so peers backing off from our downtime pull us at once.
             threading.Thread(target=self.notifier.flush_notifications, daemon=True).start()

@@ -50,8 +50,12 @@ class Federation:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         key_source: Callable[[], KeyPair] | None = None,
+        scrub: Callable[[Session], None] | None = None,
     ) -> None:
+        """`scrub` is the node's own clean-up after a committed purge (its search index),
+        run in a transaction of its own before SQLite's WAL is checkpointed."""
         self.config = config
+        self._scrub = scrub
         self._key_source = key_source
         self.registry = registry
         self._sessions = session_factory
@@ -80,7 +84,6 @@ class Federation:
             housekeeping=self.housekeeping,
             notify=self.notify_peer,
             messages=self.exchange_messages,
-            periodic=self.run_periodic_tasks,
             clock=clock,
         )
         self.server = FederationServer(
@@ -194,6 +197,11 @@ class Federation:
             )
         self.scheduler.start(leadership)
 
+    @property
+    def leading(self) -> bool:
+        """Whether this process runs the scheduler (it won the leadership, or needs none)."""
+        return self.scheduler.leading
+
     def stop(self) -> None:
         self.scheduler.stop()
         self.client.close()
@@ -217,21 +225,12 @@ class Federation:
             self._sessions, deliver=self._deliver, now=self._now(), backoff=self.scheduler.backoff
         )
 
-    def run_periodic_tasks(self) -> None:
-        """The node's periodic tasks (its webhook), in their own job: a slow one never delays
-        the exchange of messages."""
-        for task in self.registry.periodic_tasks():
-            try:
-                task()
-            except Exception:  # one task's failure must not stop the exchange
-                log.warning("periodic task %r failed", task, exc_info=True)
-
     def after_purge(self) -> None:
-        """Scrub what a committed purge left: the node's hooks (search index), then SQLite's
+        """Scrub what a committed purge left: the node's `scrub` (search index), then SQLite's
         WAL."""
         with self._sessions() as session:
-            for hook in self.registry.after_purge_hooks():
-                hook(session)
+            if self._scrub is not None:
+                self._scrub(session)
             session.commit()
             bind = session.get_bind()
         if bind.dialect.name == "sqlite":
