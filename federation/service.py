@@ -1,4 +1,8 @@
-"""The facade the node builds once: log writer, HTTP router, sync engine, scheduler, status."""
+"""The facade the node builds once: log writer, HTTP router, sync engine, scheduler, status.
+
+With `registry` and `errors`, this module is federation's public surface: what the node uses
+of federation is here, by name in `__all__` (`tests/test_layering.py` holds the node to it).
+"""
 
 from __future__ import annotations
 
@@ -11,29 +15,87 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from federation.bulk import insert_rows
 from federation.client import FederationClient
 from federation.config import FederationConfig
 from federation.errors import FederationError
-from federation.keys import KeyPair
+from federation.keys import (
+    KeyPair,
+    fingerprint,
+    generate_keypair,
+    load_private_key,
+    save_private_key,
+)
 from federation.leader import leadership_for
 from federation.log import LogWriter
 from federation.messages import deliver_outbox_once, enqueue_message, process_inbox_once
 from federation.metrics import FederationMetrics
-from federation.models import FedEntry, FedOrigin, FedPeer
+from federation.models import FedBase, FedEntry, FedOrigin, FedPeer
 from federation.nonces import DbNonceStore
 from federation.pages import read_heads
-from federation.peers import accept_peer, add_peer, block_origin, remove_peer, unblock_origin
+from federation.peers import (
+    ConfirmationRequired,
+    accept_peer,
+    add_peer,
+    block_origin,
+    remove_peer,
+    unblock_origin,
+)
+from federation.queries import (
+    LatestEntry,
+    Origin,
+    QueuedMessage,
+    active_peers,
+    applied_at,
+    inbox_pending,
+    known_origins,
+    latest_entry,
+    queued_message,
+    withdraw_message,
+)
 from federation.registry import KEYS_KIND, Registry
 from federation.scheduler import SyncScheduler
 from federation.server import NOTIFY_HEADS, FederationServer, notified_heads
 from federation.status import FederationStatus, read_status
 from federation.sync import SyncEngine
-from federation.trust import add_rotation, current_key_resolver, sign_rotation
+from federation.trust import (
+    add_rotation,
+    current_key_resolver,
+    identity_fingerprint,
+    sign_rotation,
+)
 from schemas.federation import IdentityDocument, InboxMessage, Notify, PublicKey
 
-__all__ = ["Federation"]
+__all__ = [
+    "METADATA",
+    "ConfirmationRequired",
+    "Federation",
+    "FederationConfig",
+    "FederationStatus",
+    "KeyPair",
+    "LatestEntry",
+    "Origin",
+    "QueuedMessage",
+    "active_peers",
+    "applied_at",
+    "fingerprint",
+    "generate_keypair",
+    "identity_fingerprint",
+    "inbox_pending",
+    "insert_rows",
+    "known_origins",
+    "latest_entry",
+    "load_private_key",
+    "queued_message",
+    "save_private_key",
+    "withdraw_message",
+]
+
+METADATA = FedBase.metadata
+"""The `fed_*` tables, which the node's migrations create beside its own."""
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +205,27 @@ class Federation:
         """Start the own log with the identity document (or log a changed identity)."""
         with self._sessions() as session, session.begin():
             self.log_writer.ensure_genesis(session, self.identity_document())
+
+    def append(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        record_id: str,
+        version: int,
+        body: dict[str, Any] | None,
+    ) -> None:
+        """Append an entry to the own log in the caller's transaction (a `None` body is a
+        tombstone), starting the log with the identity if it has not started."""
+        if session.get(FedOrigin, self.config.slug) is None:
+            # The first shared change of a new node: its log starts with its identity. Two
+            # first changes at once on PostgreSQL: one writes it, the other finds it written.
+            try:
+                with session.begin_nested():
+                    self.log_writer.ensure_genesis(session, self.identity_document())
+            except IntegrityError:
+                pass
+        self.log_writer.append(session, kind=kind, record_id=record_id, version=version, body=body)
 
     def rotate_key(self, new_pair: KeyPair, *, announce: bool = True) -> None:
         """Switch to `new_pair`: log the rotation, signed by the old key, and the new identity.

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from federation.config import FederationConfig
-from federation.models import FedPeer
 from federation.registry import Registry
-from federation.service import Federation
+from federation.service import Federation, FederationConfig, active_peers
 from node import __version__
 from node.db import make_sessionmaker
 from node.jobs import Job, NodeJobs
@@ -88,10 +86,6 @@ class Wiring:
         self.federation.stop()
 
 
-def active_peers(session: Session) -> Sequence[str]:
-    return session.scalars(select(FedPeer.slug).where(FedPeer.state == "active")).all()
-
-
 def _handler(
     publisher: NodePublisher, exchange: Exchange, handle: Handle
 ) -> Callable[[Session, InboxMessage], None]:
@@ -143,10 +137,9 @@ def wire(
     )
     publisher = NodePublisher(
         origin=settings.node.slug,
-        log_writer=federation.log_writer,
+        federation=federation,
         registry=registry,
         on_log_grew=federation.log_grew,
-        identity=federation.identity_document,
         on_purged=federation.after_purge,
     )
     sessions = sessionmaker(bind=engine, expire_on_commit=False, info={PUBLISHER_KEY: publisher})

@@ -25,7 +25,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from federation.trust import identity_fingerprint
+from federation.service import identity_fingerprint
 from node.actors import SYSTEM
 from node.db import make_engine
 from node.federated import wire

@@ -15,9 +15,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from federation.keys import fingerprint as key_fingerprint
-from federation.peers import ConfirmationRequired
-from federation.service import Federation
+from federation.service import ConfirmationRequired, Federation
+from federation.service import fingerprint as key_fingerprint
 from node.cli.context import CliState, fail
 from node.federated import wire
 from node.keystore import create_key, load_keys
