@@ -2,9 +2,10 @@
 
 Per peer, `fed_peers.failures` and `next_attempt_at` are the truth: a failed pull backs off
 exponentially (capped), a success or a notify from the peer makes it due again. Peers are
-isolated from each other: each is pulled in its own job and notified in its own thread, so a
-peer that accepts connections and never answers holds up only its own pull and notify (until
-the request times out), never another peer's.
+isolated from each other: each is pulled in its own job and notified in its own thread (by
+the scheduler's `Notifier`, `federation/notifier.py`), so a peer that accepts connections and
+never answers holds up only its own pull and notify (until the request times out), never
+another peer's.
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ class SyncScheduler:
         self._sessions = session_factory
         self._sync = sync
         self._housekeeping = housekeeping
-        self._notify = notify
         self._clock = clock
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
