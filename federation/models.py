@@ -2,58 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-)
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy import BigInteger, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-GENESIS_HASH = "0" * 64
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp always stored and returned as timezone-aware UTC (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where an aware one is required")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+from federation.chain import GENESIS
+from federation.columns import NAMING, JSONType, UTCDateTime
 
 
 class FedBase(DeclarativeBase):
@@ -79,7 +35,7 @@ class FedOrigin(FedBase):
     # [{"id", "public_key_pem", "revoked_at"?: unix seconds}], learned from the origin's log.
     keys: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     head_seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
     blocked: Mapped[bool] = mapped_column(default=False)
     via_peer: Mapped[str | None] = mapped_column(String(64))
     last_applied_at: Mapped[datetime | None]

@@ -1,8 +1,10 @@
 """The one surface through which the node tells federation what it shares and how to apply it.
 
 Each hook below is documented with one line, the way Datasette's hookspecs are: the node
-registers `RecordKind` implementations (one per shared record kind), inbox message handlers and
-after-purge hooks; federation never imports the node's models.
+registers `RecordKind` implementations (one per shared record kind) and inbox message handlers;
+federation never imports the node's models. The node's own background work (its webhook) and
+its scrub after a purge are not registered here: the node schedules the one and hands the
+other to the `Federation` facade.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ __all__ = [
     "KEYS_KIND",
     "NODE_KIND",
     "RESERVED_PREFIX",
-    "AfterPurgeHook",
     "BatchRecordKind",
     "MessageHandler",
     "RecordKind",
@@ -80,18 +81,13 @@ class BatchRecordKind(RecordKind, Protocol):
 MessageHandler = Callable[[Session, InboxMessage], None]
 """Process one inbox message in the given transaction; raise to have it retried later."""
 
-AfterPurgeHook = Callable[[Session], None]
-"""Run after a purge was committed, to scrub freed bytes (WAL, search index segments ...)."""
-
 
 class Registry:
-    """The record kinds, inbox handlers and purge hooks the node registered."""
+    """The record kinds and inbox handlers the node registered."""
 
     def __init__(self) -> None:
         self._kinds: dict[str, RecordKind] = {}
         self._handlers: dict[str, MessageHandler] = {}
-        self._after_purge: list[AfterPurgeHook] = []
-        self._periodic: list[Callable[[], None]] = []
 
     def register(self, kind: RecordKind) -> None:
         """Share records of `kind.kind`: received entries of that kind go to `kind`."""
@@ -118,20 +114,3 @@ class Registry:
     def message_handler(self, kind: str) -> MessageHandler | None:
         """The handler registered for message `kind`, or None."""
         return self._handlers.get(kind)
-
-    def register_after_purge(self, hook: AfterPurgeHook) -> None:
-        """Call `hook` after every committed purge (tombstones applied, origin blocked)."""
-        self._after_purge.append(hook)
-
-    def after_purge_hooks(self) -> list[AfterPurgeHook]:
-        """The hooks registered with `register_after_purge`, in order."""
-        return list(self._after_purge)
-
-    def register_periodic(self, task: Callable[[], None]) -> None:
-        """Run `task` with the message exchange (leader only, about twice a second); it must
-        return quickly when it has nothing to do."""
-        self._periodic.append(task)
-
-    def periodic_tasks(self) -> list[Callable[[], None]]:
-        """The tasks registered with `register_periodic`, in order."""
-        return list(self._periodic)

@@ -2,9 +2,10 @@
 
 Per peer, `fed_peers.failures` and `next_attempt_at` are the truth: a failed pull backs off
 exponentially (capped), a success or a notify from the peer makes it due again. Peers are
-isolated from each other: each is pulled in its own job and notified in its own thread, so a
-peer that accepts connections and never answers holds up only its own pull and notify (until
-the request times out), never another peer's.
+isolated from each other: each is pulled in its own job and notified in its own thread (by
+the scheduler's `Notifier`, `federation/notifier.py`), so a peer that accepts connections and
+never answers holds up only its own pull and notify (until the request times out), never
+another peer's.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from federation.config import FederationConfig
-from federation.errors import FederationError
 from federation.leader import Leadership
-from federation.models import FedOrigin, FedPeer
+from federation.models import FedPeer
+from federation.notifier import Notifier
 from federation.sync import SyncEngine, SyncReport
 from schemas.federation import Heads
 
@@ -35,7 +36,6 @@ HOUSEKEEPING_JOB = "federation-housekeeping"
 LEADER_JOB = "federation-leader"
 WATCH_JOB = "federation-watch"
 MESSAGES_JOB = "federation-messages"
-PERIODIC_JOB = "federation-periodic"
 PULL_JOB_PREFIX = "federation-pull-"
 WATCH_SECONDS = 0.5
 
@@ -52,30 +52,28 @@ class SyncScheduler:
         housekeeping: Callable[[], None],
         notify: Callable[[str], None],
         messages: Callable[[], None] | None = None,
-        periodic: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self._config = config
         self._messages = messages
-        self._periodic = periodic
         self._sessions = session_factory
         self._sync = sync
         self._housekeeping = housekeeping
-        self._notify = notify
         self._clock = clock
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
+        self.notifier = Notifier(
+            config=config,
+            session_factory=session_factory,
+            notify=notify,
+            scheduling=lambda: self._aps is not None and self._leading,
+        )
         self._aps: BackgroundScheduler | None = None
         self._leadership: Leadership | None = None
         self._leading = False
-        self._notified_head = 0
-        self._last_flush = float("-inf")  # monotonic time of the last notify round
-        # Peers with a pull or a notify in flight (another waits rather than piles up).
+        # Peers with a pull in flight (another waits rather than piles up).
         self._pulling: set[str] = set()
-        self._notifying: set[str] = set()
-        self._notify_again: set[str] = set()
         # Peers that notified this (leading) process since their pull started, and the heads
         # their latest notify carried.
         self._notified: set[str] = set()
@@ -84,20 +82,11 @@ class SyncScheduler:
     # -- the loop ---------------------------------------------------------------------------
 
     def run_once(self) -> list[SyncReport]:
-        """Pull every active peer that is due, then process the inbox and outbox once."""
-        now = self._now()
-        with self._sessions() as session:
-            due = session.scalars(
-                select(FedPeer.slug)
-                .where(
-                    FedPeer.state == "active",
-                    or_(FedPeer.next_attempt_at.is_(None), FedPeer.next_attempt_at <= now),
-                )
-                .order_by(FedPeer.slug)
-            ).all()
-        reports = [self.pull(slug) for slug in due]
+        """Run each active peer's job once (`pull_if_due`, what the running node's jobs run:
+        a peer backing off is skipped), then process the inbox and outbox once."""
+        reports = [self.pull_if_due(slug) for slug in self._active_peers()]
         self._housekeeping()
-        return reports
+        return [report for report in reports if report is not None]
 
     def pull(self, peer_slug: str, heads: Heads | None = None) -> SyncReport:
         """Pull one peer now and schedule its next attempt from the outcome.
@@ -197,56 +186,6 @@ class SyncScheduler:
             # "Due now" in the database: whichever process leads pulls it at its next watch.
             peer.next_attempt_at = self._now()
 
-    # -- notifications ----------------------------------------------------------------------
-
-    def log_grew(self) -> None:
-        """Note that our log grew. Leading-edge debounce: after a quiet spell peers are
-        notified at once (each relay hop costs no waiting); within `notify_debounce` of the
-        last round, the changes gather until it has passed, so the notify rate keeps its
-        limit."""
-        if self._aps is None or not self._leading or not self._config.notify:
-            return  # not the scheduling process: the leader's watch notices the log grew
-        with self._lock:
-            if self._timer is not None:
-                return
-            wait = max(0.0, self._last_flush + self._config.notify_debounce - time.monotonic())
-            self._timer = threading.Timer(wait, self.flush_notifications)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def flush_notifications(self) -> None:
-        """Notify every active peer now, each in its own thread, so a peer that never answers
-        delays nobody else; failures are fine, they will pull later."""
-        with self._lock:
-            self._timer = None
-            self._last_flush = time.monotonic()
-        self._notified_head = self._own_head()
-        if not self._config.notify:
-            return  # pull only: peers learn of our changes at their next pull
-        for slug in self._active_peers():
-            with self._lock:
-                if slug in self._notifying:
-                    # One notify at a time per peer: a hung one is not joined by more.
-                    self._notify_again.add(slug)
-                    continue
-                self._notifying.add(slug)
-            threading.Thread(
-                target=self._notify_until_current, args=(slug,), name=f"notify-{slug}", daemon=True
-            ).start()
-
-    def _notify_until_current(self, slug: str) -> None:
-        """Notify `slug`, again if the log grew while the notify was in flight."""
-        while True:
-            try:
-                self._notify(slug)
-            except FederationError as exc:
-                log.info("notify to %s failed (it will pull later): %s", slug, exc)
-            with self._lock:
-                if slug not in self._notify_again:
-                    self._notifying.discard(slug)
-                    return
-                self._notify_again.discard(slug)
-
     # -- APScheduler ------------------------------------------------------------------------
 
     def start(self, leadership: Leadership | None = None) -> None:
@@ -284,10 +223,7 @@ class SyncScheduler:
 
     def stop(self) -> None:
         """Stop ticking; in-flight pulls finish (their transactions commit or roll back)."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+        self.notifier.cancel()
         aps, self._aps = self._aps, None
         if aps is not None and aps.running:
             aps.shutdown(wait=True)
@@ -319,21 +255,19 @@ class SyncScheduler:
                 max_instances=1,
                 coalesce=True,
             )
-            # Their own jobs: a peer slow to take a message never delays pulls or notifies,
-            # and the node's own tasks (a webhook that hangs) never delay messages.
-            for job_id, work in ((MESSAGES_JOB, self._messages), (PERIODIC_JOB, self._periodic)):
-                if work is not None:
-                    aps.add_job(
-                        work,
-                        "interval",
-                        seconds=WATCH_SECONDS,
-                        id=job_id,
-                        max_instances=1,
-                        coalesce=True,
-                    )
+            # Its own job: a peer slow to take a message never delays pulls or notifies.
+            if self._messages is not None:
+                aps.add_job(
+                    self._messages,
+                    "interval",
+                    seconds=WATCH_SECONDS,
+                    id=MESSAGES_JOB,
+                    max_instances=1,
+                    coalesce=True,
+                )
             self.reconcile_jobs()
             # Announce ourselves, so peers backing off from our downtime pull us at once.
-            threading.Thread(target=self.flush_notifications, daemon=True).start()
+            threading.Thread(target=self.notifier.flush_notifications, daemon=True).start()
         elif not leading and self._leading:
             log.warning("lost the federation scheduler's leadership; standing by")
             self._leading = False
@@ -347,9 +281,7 @@ class SyncScheduler:
         peers another process (the CLI) added. Pulls run in each peer's own job, never here:
         a peer that does not answer must not hold up the others."""
         self.reconcile_jobs()
-        head = self._own_head()
-        if head > self._notified_head:
-            self.flush_notifications()
+        self.notifier.catch_up()
         now = self._now()
         with self._sessions() as session:
             due = session.scalars(
@@ -370,11 +302,6 @@ class SyncScheduler:
                 busy = slug in self._pulling
             if job is not None and not busy:
                 job.modify(next_run_time=datetime.now(UTC))
-
-    def _own_head(self) -> int:
-        with self._sessions() as session:
-            origin = session.get(FedOrigin, self._config.slug)
-            return origin.head_seq if origin is not None else 0
 
     def reconcile_jobs(self) -> None:
         """One pull job per active peer: add jobs for new peers, drop those of removed ones."""

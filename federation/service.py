@@ -1,4 +1,8 @@
-"""The facade the node builds once: log writer, HTTP router, sync engine, scheduler, status."""
+"""The facade the node builds once: log writer, HTTP router, sync engine, scheduler, status.
+
+With `registry` and `errors`, this module is federation's public surface: what the node uses
+of federation is here, by name in `__all__` (`tests/test_layering.py` holds the node to it).
+"""
 
 from __future__ import annotations
 
@@ -11,29 +15,87 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from federation.bulk import insert_rows
 from federation.client import FederationClient
 from federation.config import FederationConfig
 from federation.errors import FederationError
-from federation.keys import KeyPair
+from federation.keys import (
+    KeyPair,
+    fingerprint,
+    generate_keypair,
+    load_private_key,
+    save_private_key,
+)
 from federation.leader import leadership_for
 from federation.log import LogWriter
 from federation.messages import deliver_outbox_once, enqueue_message, process_inbox_once
 from federation.metrics import FederationMetrics
-from federation.models import FedEntry, FedOrigin, FedPeer
+from federation.models import FedBase, FedEntry, FedOrigin, FedPeer
 from federation.nonces import DbNonceStore
 from federation.pages import read_heads
-from federation.peers import accept_peer, add_peer, block_origin, remove_peer, unblock_origin
+from federation.peers import (
+    ConfirmationRequired,
+    accept_peer,
+    add_peer,
+    block_origin,
+    remove_peer,
+    unblock_origin,
+)
+from federation.queries import (
+    LatestEntry,
+    Origin,
+    QueuedMessage,
+    active_peers,
+    applied_at,
+    inbox_pending,
+    known_origins,
+    latest_entry,
+    queued_message,
+    withdraw_message,
+)
 from federation.registry import KEYS_KIND, Registry
 from federation.scheduler import SyncScheduler
 from federation.server import NOTIFY_HEADS, FederationServer, notified_heads
 from federation.status import FederationStatus, read_status
 from federation.sync import SyncEngine
-from federation.trust import add_rotation, current_key_resolver, sign_rotation
+from federation.trust import (
+    add_rotation,
+    current_key_resolver,
+    identity_fingerprint,
+    sign_rotation,
+)
 from schemas.federation import IdentityDocument, InboxMessage, Notify, PublicKey
 
-__all__ = ["Federation"]
+__all__ = [
+    "METADATA",
+    "ConfirmationRequired",
+    "Federation",
+    "FederationConfig",
+    "FederationStatus",
+    "KeyPair",
+    "LatestEntry",
+    "Origin",
+    "QueuedMessage",
+    "active_peers",
+    "applied_at",
+    "fingerprint",
+    "generate_keypair",
+    "identity_fingerprint",
+    "inbox_pending",
+    "insert_rows",
+    "known_origins",
+    "latest_entry",
+    "load_private_key",
+    "queued_message",
+    "save_private_key",
+    "withdraw_message",
+]
+
+METADATA = FedBase.metadata
+"""The `fed_*` tables, which the node's migrations create beside its own."""
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +112,12 @@ class Federation:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         key_source: Callable[[], KeyPair] | None = None,
+        scrub: Callable[[Session], None] | None = None,
     ) -> None:
+        """`scrub` is the node's own clean-up after a committed purge (its search index),
+        run in a transaction of its own before SQLite's WAL is checkpointed."""
         self.config = config
+        self._scrub = scrub
         self._key_source = key_source
         self.registry = registry
         self._sessions = session_factory
@@ -80,7 +146,6 @@ class Federation:
             housekeeping=self.housekeeping,
             notify=self.notify_peer,
             messages=self.exchange_messages,
-            periodic=self.run_periodic_tasks,
             clock=clock,
         )
         self.server = FederationServer(
@@ -141,6 +206,27 @@ class Federation:
         with self._sessions() as session, session.begin():
             self.log_writer.ensure_genesis(session, self.identity_document())
 
+    def append(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        record_id: str,
+        version: int,
+        body: dict[str, Any] | None,
+    ) -> None:
+        """Append an entry to the own log in the caller's transaction (a `None` body is a
+        tombstone), starting the log with the identity if it has not started."""
+        if session.get(FedOrigin, self.config.slug) is None:
+            # The first shared change of a new node: its log starts with its identity. Two
+            # first changes at once on PostgreSQL: one writes it, the other finds it written.
+            try:
+                with session.begin_nested():
+                    self.log_writer.ensure_genesis(session, self.identity_document())
+            except IntegrityError:
+                pass
+        self.log_writer.append(session, kind=kind, record_id=record_id, version=version, body=body)
+
     def rotate_key(self, new_pair: KeyPair, *, announce: bool = True) -> None:
         """Switch to `new_pair`: log the rotation, signed by the old key, and the new identity.
 
@@ -194,13 +280,18 @@ class Federation:
             )
         self.scheduler.start(leadership)
 
+    @property
+    def leading(self) -> bool:
+        """Whether this process runs the scheduler (it won the leadership, or needs none)."""
+        return self.scheduler.leading
+
     def stop(self) -> None:
         self.scheduler.stop()
         self.client.close()
 
     def log_grew(self) -> None:
         """Call after committing log entries: peers get a (debounced) notify."""
-        self.scheduler.log_grew()
+        self.scheduler.notifier.log_grew()
 
     def housekeeping(self) -> None:
         """Process the inbox, deliver the outbox and forget expired nonces, once."""
@@ -217,21 +308,12 @@ class Federation:
             self._sessions, deliver=self._deliver, now=self._now(), backoff=self.scheduler.backoff
         )
 
-    def run_periodic_tasks(self) -> None:
-        """The node's periodic tasks (its webhook), in their own job: a slow one never delays
-        the exchange of messages."""
-        for task in self.registry.periodic_tasks():
-            try:
-                task()
-            except Exception:  # one task's failure must not stop the exchange
-                log.warning("periodic task %r failed", task, exc_info=True)
-
     def after_purge(self) -> None:
-        """Scrub what a committed purge left: the node's hooks (search index), then SQLite's
+        """Scrub what a committed purge left: the node's `scrub` (search index), then SQLite's
         WAL."""
         with self._sessions() as session:
-            for hook in self.registry.after_purge_hooks():
-                hook(session)
+            if self._scrub is not None:
+                self._scrub(session)
             session.commit()
             bind = session.get_bind()
         if bind.dialect.name == "sqlite":

@@ -120,11 +120,11 @@ def create_app(
             # Several web processes started at once: another one wrote the genesis first.
             federation.ensure_genesis()
         if settings.federation.enabled:
-            federation.start(elect=True)
+            wiring.start(elect=True)
         try:
             yield
         finally:
-            federation.stop()
+            wiring.stop()
             if owns_engine:
                 engine.dispose()
 

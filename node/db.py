@@ -18,10 +18,6 @@ SQLITE_BUSY_MS = 10_000  # how long a writer waits for SQLite's write lock
 BRIEF_WAIT_MS = 250  # how long a write noted in passing by a read waits for a lock
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # The driver must not manage transactions itself: it would begin them lazily at the first
     # write, so two writers could read the same log head before either writes, and SAVEPOINTs

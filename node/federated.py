@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from federation.config import FederationConfig
-from federation.models import FedPeer
 from federation.registry import Registry
-from federation.service import Federation
+from federation.service import Federation, FederationConfig, active_peers
 from node import __version__
 from node.db import make_sessionmaker
+from node.jobs import Job, NodeJobs
 from node.keystore import KeyWatcher
 from node.replica import fulltext
 from node.replica.appliers import all_kinds
 from node.replica.hints import ContactHintKind
 from node.replica.publisher import NodePublisher
-from node.services import hosting, loans, webhooks
+from node.services import hosting, loans, logins, webhooks
 from node.services.common import PUBLISHER_KEY
 from node.services.loans import Exchange
 from node.settings import Settings
@@ -34,6 +34,8 @@ from schemas.loans import (
     KIND_LOAN_STATE,
     KIND_LOAN_UNKNOWN,
 )
+
+WEBHOOK_SECONDS = 0.5
 
 
 class Handle(Protocol):
@@ -55,12 +57,11 @@ def federation_config(settings: Settings) -> FederationConfig:
 
 
 def build_registry() -> Registry:
-    """The kinds this node shares and applies, and its after-purge scrubbing."""
+    """The kinds this node shares and applies."""
     registry = Registry()
     for kind in all_kinds():
         registry.register(kind)
     registry.register(ContactHintKind())
-    registry.register_after_purge(fulltext.scrub)
     return registry
 
 
@@ -71,10 +72,18 @@ class Wiring:
     """Sessions of the bureau's services: their shared changes reach the log."""
     exchange: Exchange
     """What the loan and hosting services send through."""
+    jobs: NodeJobs
+    """The node's own background work, run while this process leads the scheduler."""
 
+    def start(self, *, elect: bool = True) -> None:
+        """Start federation's scheduler (competing for its leadership) and the node's jobs."""
+        self.federation.start(elect=elect)
+        self.jobs.start()
 
-def active_peers(session: Session) -> Sequence[str]:
-    return session.scalars(select(FedPeer.slug).where(FedPeer.state == "active")).all()
+    def stop(self) -> None:
+        """Stop the node's jobs, then federation (in-flight work finishes first)."""
+        self.jobs.stop()
+        self.federation.stop()
 
 
 def _handler(
@@ -124,13 +133,13 @@ def wire(
         transport=transport,
         clock=clock,
         key_source=keys,
+        scrub=fulltext.scrub,
     )
     publisher = NodePublisher(
         origin=settings.node.slug,
-        log_writer=federation.log_writer,
+        federation=federation,
         registry=registry,
         on_log_grew=federation.log_grew,
-        identity=federation.identity_document,
         on_purged=federation.after_purge,
     )
     sessions = sessionmaker(bind=engine, expire_on_commit=False, info={PUBLISHER_KEY: publisher})
@@ -142,6 +151,28 @@ def wire(
         webhook=bool(settings.webhook.url),
     )
     register_exchanges(registry, publisher, exchange)
+    jobs = NodeJobs(
+        node_jobs(settings, sessions, transport=transport, clock=clock),
+        leading=lambda: federation.leading,
+    )
+    return Wiring(federation=federation, sessions=sessions, exchange=exchange, jobs=jobs)
+
+
+def node_jobs(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    transport: httpx.BaseTransport | None = None,
+    clock: Callable[[], float] = time.time,
+) -> list[Job]:
+    """The node's background work: forgetting expired login failures and, with a webhook,
+    posting its events (twice a second, so a loan's event leaves within a second)."""
+
+    def forget_login_failures() -> None:
+        with sessions() as session, session.begin():
+            logins.forget_expired(session, now=datetime.fromtimestamp(clock(), UTC))
+
+    jobs = [Job("login-failures", settings.federation.sync_interval, forget_login_failures)]
     if settings.webhook.url:
         hook = settings.webhook
 
@@ -155,5 +186,5 @@ def wire(
                 transport=transport,
             )
 
-        registry.register_periodic(post_webhook_events)
-    return Wiring(federation=federation, sessions=sessions, exchange=exchange)
+        jobs.append(Job("webhook", WEBHOOK_SECONDS, post_webhook_events))
+    return jobs

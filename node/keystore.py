@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from federation.keys import KeyPair, generate_keypair, load_private_key, save_private_key
+from federation.service import KeyPair, generate_keypair, load_private_key, save_private_key
 
 KEY_DIR = "keys"
 

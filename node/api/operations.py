@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import Engine, text
 
-from federation.service import Federation
-from federation.status import FederationStatus
+from federation.service import Federation, FederationStatus
 from node import __version__
 from node.actors import Role
 from node.api.deps import AppSettings, CurrentActor, Db, get_actor

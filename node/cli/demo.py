@@ -21,7 +21,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from federation.trust import identity_fingerprint
+from federation.service import identity_fingerprint
 from node.actors import SYSTEM
 from node.cli import supervisor
 from node.cli.supervisor import BureauStopped, DemoBureau, start, stop, wait_ready

@@ -14,10 +14,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from federation.keys import fingerprint as key_fingerprint
-from federation.peers import ConfirmationRequired
-from federation.service import Federation
-from federation.status import FederationStatus
+from federation.service import ConfirmationRequired, Federation, FederationStatus
+from federation.service import fingerprint as key_fingerprint
 from node.cli.context import CliState, fail
 from node.cli.listing import AsJson, print_json_lines, print_table
 from node.federated import wire

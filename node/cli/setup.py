@@ -111,18 +111,18 @@ def worker(ctx: typer.Context) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    federation = wire(settings, state.engine()).federation
+    wiring = wire(settings, state.engine())
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    federation.start(elect=True)
+    wiring.start(elect=True)
     typer.echo(f"Worker for {settings.node.slug} started (pid {os.getpid()}).", err=True)
     try:
         while not stopping.wait(1.0):
             pass
     finally:
         # In-flight pulls finish or roll back before the process exits.
-        federation.stop()
+        wiring.stop()
     typer.echo("Worker stopped.", err=True)
 
 

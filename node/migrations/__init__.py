@@ -37,10 +37,10 @@ def current_revision(conn: Connection) -> str | None:
 
 def target_metadata() -> list[MetaData]:
     """Every table the migrations manage: the node's and the federation engine's."""
-    from federation.models import FedBase
+    from federation.service import METADATA
     from node.models import Base
 
-    return [Base.metadata, FedBase.metadata]
+    return [Base.metadata, METADATA]
 
 
 def include_object(

@@ -1,6 +1,6 @@
 """The node's tables, one aggregate per module."""
 
-from node.models.accounts import Account, ApiToken, LoginSession
+from node.models.accounts import Account, ApiToken, LoginFailure, LoginSession
 from node.models.audit import AuditEvent
 from node.models.base import Base
 from node.models.budgets import BudgetLine
@@ -51,6 +51,7 @@ __all__ = [
     "HostingOffer",
     "Interaction",
     "Loan",
+    "LoginFailure",
     "LoginSession",
     "Member",
     "NetworkContactHint",

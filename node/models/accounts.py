@@ -50,3 +50,14 @@ class LoginSession(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class LoginFailure(Base):
+    """One failed login of an account from an address, counted until `expires_at`."""
+
+    __tablename__ = "login_failures"
+
+    # SHA-256 of the folded username and the address: neither is stored as such.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

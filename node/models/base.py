@@ -11,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 # One naming convention and one timestamp type for the node's tables and the federation
 # engine's: the migrations and the schema comparison treat them alike.
-from federation.models import NAMING, JSONType, UTCDateTime
+from federation.columns import NAMING, JSONType, UTCDateTime
 
 
 def new_id() -> str:

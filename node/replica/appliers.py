@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
-from federation.bulk import insert_rows
 from federation.registry import Upsert
+from federation.service import insert_rows
 from node.models import (
     CardAvailability,
     CardTag,

@@ -7,15 +7,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from federation.chain import body_hash
-from federation.log import LogWriter
-from federation.models import FedEntry, FedOrigin
 from federation.registry import Registry
-from schemas.federation import IdentityDocument
+from federation.service import Federation, latest_entry
 
 log = logging.getLogger(__name__)
 GREW_FLAG = "archipel.log_grew"
@@ -23,23 +19,21 @@ PURGED_FLAG = "archipel.purged"
 
 
 class NodePublisher:
-    """Implements `node.services.common.Publisher` on top of federation's log writer."""
+    """Implements `node.services.common.Publisher` on top of federation's own log."""
 
     def __init__(
         self,
         *,
         origin: str,
-        log_writer: LogWriter,
+        federation: Federation,
         registry: Registry,
         on_log_grew: Callable[[], None],
-        identity: Callable[[], IdentityDocument],
         on_purged: Callable[[], None],
     ) -> None:
         self.origin = origin
-        self.log_writer = log_writer
+        self.federation = federation
         self.registry = registry
         self.on_log_grew = on_log_grew
-        self.identity = identity
         self.on_purged = on_purged
 
     def publish(
@@ -52,22 +46,8 @@ class NodePublisher:
         body: dict[str, Any] | None,
         replica_body: dict[str, Any] | None,
     ) -> None:
-        latest = session.scalars(
-            select(FedEntry)
-            .where(
-                FedEntry.origin == self.origin,
-                FedEntry.kind == kind,
-                FedEntry.record_id == record_id,
-            )
-            .order_by(FedEntry.seq.desc())
-            .limit(1)
-        ).first()
-        unchanged = (
-            body is not None
-            and latest is not None
-            and latest.op == "upsert"
-            and latest.body_hash == body_hash(body)
-        )
+        latest = latest_entry(session, origin=self.origin, kind=kind, record_id=record_id)
+        unchanged = body is not None and latest is not None and latest.carries(body)
         if latest is not None and latest.version >= version and not unchanged:
             # The shared record changed without a local edit (a resource's busy periods move
             # with its loans): peers see a higher version while the local one, the edit
@@ -90,15 +70,7 @@ class NodePublisher:
             return  # never shared, or already tombstoned: nothing leaves the bureau
         if unchanged:
             return  # only private fields changed: peers have nothing new to learn
-        if session.get(FedOrigin, self.origin) is None:
-            # The first shared change of a new node: its log starts with its identity. Two
-            # first changes at once on PostgreSQL: one writes it, the other finds it written.
-            try:
-                with session.begin_nested():
-                    self.log_writer.ensure_genesis(session, self.identity())
-            except IntegrityError:
-                pass
-        self.log_writer.append(session, kind=kind, record_id=record_id, version=version, body=body)
+        self.federation.append(session, kind=kind, record_id=record_id, version=version, body=body)
         session.info[GREW_FLAG] = True
 
     def _scrub(self) -> None:

@@ -13,7 +13,6 @@ from node.models import AuditEvent
 from node.problems import NotFound, PreconditionRequired, VersionConflict
 
 T = TypeVar("T")
-MAX_LIMIT = 500
 
 
 class Versioned(Protocol):

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from federation.models import FedInbox, FedOutbox
+from federation.service import QueuedMessage, inbox_pending, queued_message, withdraw_message
 from node.actors import Actor, Role
 from node.models import HostingOffer, Loan, NetworkResource, Resource
 from node.problems import Conflict, DomainError, Forbidden, NotFound
@@ -195,15 +195,10 @@ def shared_resource(session: Session, *, owner: str, resource_id: str) -> Networ
     return card
 
 
-def _queued(session: Session, loan: Loan, key: str) -> FedOutbox | None:
+def _queued(session: Session, loan: Loan, key: str) -> QueuedMessage | None:
     """The message this bureau queued about `loan` under `key`, if it is in the outbox."""
     recipient = loan.owner if loan.role == BORROWER else loan.borrower
-    return session.scalar(
-        select(FedOutbox).where(
-            FedOutbox.recipient == recipient,  # the (recipient, key) index answers
-            FedOutbox.idempotency_key == key,
-        )
-    )
+    return queued_message(session, recipient=recipient, idempotency_key=key)
 
 
 def delivered(session: Session, loan: Loan) -> bool:
@@ -211,7 +206,7 @@ def delivered(session: Session, loan: Loan) -> bool:
     if not loan.last_message_key:
         return True
     row = _queued(session, loan, loan.last_message_key)
-    return row is not None and row.delivered_at is not None
+    return row is not None and row.delivered
 
 
 # -- borrower side ---------------------------------------------------------------------------
@@ -508,14 +503,10 @@ def handle_action(
     message = LoanActionMessage.model_validate(body)
     loan, resource = _locked(session, message.loan_id)
     if loan is None:
-        asked = session.scalar(
-            select(FedInbox.id).where(
-                FedInbox.sender == sender,
-                FedInbox.idempotency_key == f"{KIND_LOAN_REQUEST}:{message.loan_id}",
-                FedInbox.state == "pending",
-            )
+        asked = inbox_pending(
+            session, sender=sender, idempotency_key=f"{KIND_LOAN_REQUEST}:{message.loan_id}"
         )
-        if asked is not None:  # its request failed once and waits for a retry: so does this
+        if asked:  # its request failed once and waits for a retry: so does this
             raise Conflict(f"the request of loan {message.loan_id} is not handled yet")
         # Not a loan of ours (lost in a restore, say): say so, or the borrower would wait
         # for an answer forever.
@@ -704,12 +695,12 @@ def act(
 # -- internals -------------------------------------------------------------------------------
 
 
-def _undelivered_request(session: Session, loan: Loan) -> FedOutbox | None:
+def _undelivered_request(session: Session, loan: Loan) -> QueuedMessage | None:
     """The borrower's request, while it never reached the owner (still in our outbox)."""
     if loan.role != BORROWER or loan.pending != "request":
         return None
     row = _queued(session, loan, f"{KIND_LOAN_REQUEST}:{loan.id}")
-    return row if row is not None and row.delivered_at is None else None
+    return row if row is not None and not row.delivered else None
 
 
 def _withdraw(
@@ -718,12 +709,12 @@ def _withdraw(
     *,
     actor: Actor,
     loan: Loan,
-    request: FedOutbox,
+    request: QueuedMessage,
     reason: str,
 ) -> Loan:
     """Borrower: take back a request the owner never received (it leaves the outbox), so an
     owner that stays away never leaves a loan pending for ever."""
-    session.delete(request)
+    withdraw_message(session, request)
     loan.pending, loan.last_message_key = "", ""
     loan.reason = reason
     _change(loan, LoanState.cancelled, by=exchange.own, action="withdraw", note=reason)

@@ -1,12 +1,12 @@
 """Password logins with a limit on failures per account and client address.
 
 Failures are counted in the database, so every web process of a node (`serve --workers`,
-several hosts behind one proxy) shares one count: each failure is a row of `fed_nonces` (the
-table of spent values kept until they expire) under a key derived from the username and the
-address, expiring `login_window` seconds later. A sliding window thus needs no new table, and
-the federation housekeeping already deletes expired rows. While an account and address hold
-`login_max_failures` live failures, logging in from there is refused before any password is
-checked (a right password too), until the oldest failure expires; a success clears the count.
+several hosts behind one proxy) shares one count: each failure is a row of `login_failures`
+under a key derived from the username and the address, expiring `login_window` seconds
+later, so the live rows of a key are a sliding window; the node's jobs delete expired rows
+(`forget_expired`). While an account and address hold `login_max_failures` live failures,
+logging in from there is refused before any password is checked (a right password too),
+until the oldest failure expires; a success clears the count.
 """
 
 from __future__ import annotations
@@ -20,12 +20,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from federation.models import FedNonce
-from node.models import Account
+from node.models import Account, LoginFailure
 from node.problems import TooManyRequests, Unauthenticated
 from node.services import accounts
-
-KEY_PREFIX = "login-failure:"
 
 
 @dataclass(frozen=True)
@@ -44,8 +41,7 @@ class LoggedIn:
 
 def failure_key(username: str, address: str) -> str:
     """The row key of an account and address: a digest, so addresses are not stored as such."""
-    digest = hashlib.sha256(f"{username.strip().lower()}\n{address}".encode()).hexdigest()
-    return KEY_PREFIX + digest
+    return hashlib.sha256(f"{username.strip().lower()}\n{address}".encode()).hexdigest()
 
 
 def log_in(
@@ -76,14 +72,14 @@ def log_in(
             failure: Unauthenticated = exc
             if limit.max_failures:
                 session.add(
-                    FedNonce(
-                        key_id=key,
+                    LoginFailure(
+                        key=key,
                         nonce=secrets.token_hex(16),
                         expires_at=now + timedelta(seconds=limit.window),
                     )
                 )
         else:
-            session.execute(delete(FedNonce).where(FedNonce.key_id == key))
+            session.execute(delete(LoginFailure).where(LoginFailure.key == key))
             return LoggedIn(account, accounts.open_session(session, account=account, days=days))
     raise failure
 
@@ -92,12 +88,22 @@ def seconds_locked(session: Session, *, key: str, limit: LoginLimit, now: dateti
     """Whole seconds until `key` may try again; 0 when it may now."""
     if not limit.max_failures:
         return 0
-    session.execute(delete(FedNonce).where(FedNonce.key_id == key, FedNonce.expires_at <= now))
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.key == key, LoginFailure.expires_at <= now)
+    )
     expiries = session.scalars(
-        select(FedNonce.expires_at).where(FedNonce.key_id == key).order_by(FedNonce.expires_at)
+        select(LoginFailure.expires_at)
+        .where(LoginFailure.key == key)
+        .order_by(LoginFailure.expires_at)
     ).all()
     if len(expiries) < limit.max_failures:
         return 0
     # Allowed again once enough failures expired to fall below the limit.
     free_at = expiries[len(expiries) - limit.max_failures]
     return max(1, math.ceil((free_at - now).total_seconds()))
+
+
+def forget_expired(session: Session, *, now: datetime) -> int:
+    """Delete the failures that no longer count, of every key; returns how many."""
+    result = session.execute(delete(LoginFailure).where(LoginFailure.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)

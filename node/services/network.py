@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from federation.models import FedOrigin
+from federation.service import applied_at
 from node.models import (
     CardAvailability,
     CardTag,
@@ -113,14 +113,7 @@ def search_directory(
 def synced_at(session: Session, origins: Collection[str]) -> dict[str, datetime | None]:
     """When this node last applied entries of each of `origins` (blocked bureaus left out,
     as by `known_origins`), for the few bureaus a page of results shows."""
-    if not origins:
-        return {}
-    rows = session.execute(
-        select(FedOrigin.slug, FedOrigin.last_applied_at).where(
-            FedOrigin.slug.in_(sorted(origins)), FedOrigin.blocked.is_(False)
-        )
-    )
-    return {slug: applied for slug, applied in rows}
+    return applied_at(session, origins)
 
 
 def network_tours(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from federation.models import FedOrigin
+from federation import service
 
 
 @dataclass(frozen=True)
@@ -21,5 +20,5 @@ class OriginInfo:
 
 def known_origins(session: Session) -> dict[str, OriginInfo]:
     """Every bureau this node holds records of (itself included), not blocked ones."""
-    rows = session.scalars(select(FedOrigin).where(FedOrigin.blocked.is_(False)))
+    rows = service.known_origins(session)
     return {r.slug: OriginInfo(r.slug, r.name, r.territory, r.last_applied_at) for r in rows}

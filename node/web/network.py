@@ -10,8 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from federation.errors import FederationError
-from federation.peers import ConfirmationRequired
-from federation.service import Federation
+from federation.service import ConfirmationRequired, Federation
 from node.api.deps import AppSettings, Db
 from node.services import audit, browse, network
 from node.services.origins import known_origins

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from federation.models import FedPeer
+from federation.sync import SyncReport
 from tests.federation.helpers import (
     FakeClock,
     MultiAppTransport,
@@ -56,6 +58,31 @@ def test_run_once_pulls_every_due_peer(nodes: Nodes) -> None:
     a.write("r1", {"title": "Hamlet"})
     (report,) = b.fed.scheduler.run_once()
     assert report.ok and report.applied == {"a": 2}
+    assert b.replica() == {("a", "r1"): {"version": 1, "title": "Hamlet"}}
+
+
+def test_run_once_leaves_alone_a_peer_whose_job_is_pulling_it(nodes: Nodes) -> None:
+    """run_once goes through each peer's job: a pull in flight is never doubled."""
+    a, b, _, _ = nodes
+    a.write("r1", {"title": "Hamlet"})
+    pull = b.fed.sync.pull_peer
+    started, release = threading.Event(), threading.Event()
+
+    def slow_pull(*args: Any, **kwargs: Any) -> SyncReport:
+        started.set()
+        release.wait(10)
+        return pull(*args, **kwargs)
+
+    b.fed.sync.pull_peer = slow_pull  # type: ignore[method-assign]
+    job = threading.Thread(target=b.fed.scheduler.pull_if_due, args=("a",))
+    job.start()
+    try:
+        assert started.wait(10)
+        b.fed.sync.pull_peer = pull  # type: ignore[method-assign]
+        assert b.fed.scheduler.run_once() == []
+    finally:
+        release.set()
+        job.join(10)
     assert b.replica() == {("a", "r1"): {"version": 1, "title": "Hamlet"}}
 
 
@@ -118,7 +145,7 @@ def test_with_notify_off_peers_learn_of_changes_only_by_pulling(tmp_path: Path) 
         a.fed.scheduler.start()
         a.write("r1", {"title": "Hamlet"})
         a.fed.log_grew()
-        a.fed.scheduler.flush_notifications()  # what the debounce timer and the watch call
+        a.fed.scheduler.notifier.flush_notifications()  # what the debounce timer and the watch call
         time.sleep(0.5)  # a notify would have left at once (no start-up announce either)
         assert notified == []
         assert b.fed.sync.pull_peer("a").error is None

@@ -108,17 +108,17 @@ def test_a_hung_notify_delays_no_other_peer_and_is_not_repeated_while_in_flight(
     nodes = [make_node(s, transport, db_url=sqlite_url(tmp_path, s)) for s in "abc"]
     a, b, c = nodes
     notify = HungThenFast(hung="b")  # b sorts before c: notified first
-    a.fed.scheduler._notify = notify
+    a.fed.scheduler.notifier._notify = notify
     try:
         peer(a, b)
         peer(a, c)
         started = time.monotonic()
-        a.fed.scheduler.flush_notifications()
+        a.fed.scheduler.notifier.flush_notifications()
         wait_for(lambda: any(slug == "c" for slug, _ in notify.calls), timeout=2, every=0.01)
         assert next(t for s, t in notify.calls if s == "c") - started < 1
         # Two more growths while b's notify hangs: c gets both, b none (one in flight)...
         for _ in range(2):
-            a.fed.scheduler.flush_notifications()
+            a.fed.scheduler.notifier.flush_notifications()
         wait_for(lambda: [s for s, _ in notify.calls].count("c") == 3, timeout=2, every=0.01)
         assert [s for s, _ in notify.calls].count("b") == 1
         # ...and exactly one more once it returns, so b still hears of the latest growth.

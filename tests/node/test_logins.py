@@ -6,10 +6,13 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from conftest import NodeHarness
 from node.actors import Role
 from node.app import create_app
+from node.federated import node_jobs
+from node.models import LoginFailure
 from node.problems import TooManyRequests, Unauthenticated
 from node.services import logins
 from tests.web.pages import PASSWORD, csrf_of, make_account
@@ -143,3 +146,21 @@ def test_a_limit_of_zero_turns_the_lockout_off(node: NodeHarness) -> None:
         limit=limit,
         days=1,
     )
+
+
+def test_the_nodes_job_forgets_expired_failures_of_every_key(node: NodeHarness) -> None:
+    now = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    with node.sessions() as db, db.begin():
+        db.add_all(
+            [
+                LoginFailure(key="a" * 64, nonce="old", expires_at=now - timedelta(seconds=1)),
+                LoginFailure(key="b" * 64, nonce="old", expires_at=now),
+                LoginFailure(key="b" * 64, nonce="live", expires_at=now + timedelta(seconds=1)),
+            ]
+        )
+    jobs = {job.name: job for job in node_jobs(node.settings, node.sessions, clock=now.timestamp)}
+    jobs["login-failures"].run()
+    with node.sessions() as db:
+        assert db.execute(select(LoginFailure.key, LoginFailure.nonce)).all() == [
+            ("b" * 64, "live")
+        ]

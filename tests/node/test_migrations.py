@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
+from federation.models import FedNonce
 from node.db import make_engine, make_sessionmaker
 from node.migrations import (
     alembic_config,
@@ -18,6 +21,8 @@ from node.migrations import (
     target_metadata,
     upgrade,
 )
+from node.models import LoginFailure
+from node.services import logins
 from node.services.network import search_directory
 
 
@@ -75,3 +80,47 @@ def _columns(session: Session, table: str) -> set[str]:
             {"t": table},
         ).scalars()
     )
+
+
+def test_failed_logins_move_to_their_own_table_and_back(db_url: str) -> None:
+    """0010 carries the live `login-failure:` rows of `fed_nonces` into `login_failures`
+    (a peer's nonces stay); its downgrade puts them back and drops the table."""
+    engine = make_engine(db_url)
+    digest = "ab" * 32
+    nonces = (
+        "INSERT INTO fed_nonces (key_id, nonce, expires_at) VALUES "
+        f"('login-failure:{digest}', 'n1', '2030-01-01 10:00:00+00:00'), "
+        f"('login-failure:{digest}', 'n2', '2030-01-01 10:05:00+00:00'), "
+        "('peer-key', 'n3', '2030-01-01 10:00:00+00:00')"
+    )
+    try:
+        upgrade(engine, "0009")
+        with engine.begin() as conn:
+            conn.exec_driver_sql(nonces)
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            failures = session.execute(
+                select(LoginFailure.key, LoginFailure.nonce, LoginFailure.expires_at).order_by(
+                    LoginFailure.nonce
+                )
+            ).all()
+            assert failures == [
+                (digest, "n1", datetime(2030, 1, 1, 10, 0, tzinfo=UTC)),
+                (digest, "n2", datetime(2030, 1, 1, 10, 5, tzinfo=UTC)),
+            ]
+            assert session.scalars(select(FedNonce.key_id)).all() == ["peer-key"]
+            # The service reads them: the account and address of that digest hold two.
+            limit = logins.LoginLimit(max_failures=2, window=600)
+            now = datetime(2030, 1, 1, 9, 59, tzinfo=UTC)
+            assert logins.seconds_locked(session, key=digest, limit=limit, now=now) == 60
+        command.downgrade(alembic_config(engine), "0009")
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT key_id, nonce FROM fed_nonces ORDER BY nonce").all()
+            assert [tuple(row) for row in rows] == [
+                (f"login-failure:{digest}", "n1"),
+                (f"login-failure:{digest}", "n2"),
+                ("peer-key", "n3"),
+            ]
+            assert "login_failures" not in inspect(conn).get_table_names()
+    finally:
+        engine.dispose()

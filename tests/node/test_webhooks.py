@@ -15,9 +15,11 @@ import httpx
 from sqlalchemy import select
 
 from node.db import make_engine, make_sessionmaker
+from node.federated import node_jobs
 from node.migrations import upgrade
 from node.models import WebhookEvent
 from node.services import webhooks
+from node.settings import Settings, load_settings
 from tests.archipelago import line
 from tests.node.test_loans import ask, lendable
 
@@ -119,3 +121,33 @@ def test_a_loan_request_records_an_event_only_when_a_webhook_is_set(
         assert [(e, p["owner"], p["state"]) for e, p in events] == [
             ("loan.requested", "grenoble", "requested")
         ]
+
+
+def test_the_nodes_job_posts_the_events_only_when_a_webhook_is_set(
+    new_db_url: Callable[[str], str], tmp_path: Path
+) -> None:
+    engine = make_engine(new_db_url("jobs"))
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    received: list[httpx.Request] = []
+
+    def tool(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200)
+
+    def settings(**webhook: str) -> Settings:
+        return load_settings(tmp_path, node={"slug": "lyon"}, webhook=webhook)
+
+    try:
+        with sessions() as db, db.begin():
+            webhooks.record(db, Follows(), "loan.requested", {"id": "l1", "state": "requested"})
+        transport = httpx.MockTransport(tool)
+        unset = node_jobs(settings(), sessions, transport=transport)
+        assert [job.name for job in unset] == ["login-failures"]
+        jobs = node_jobs(settings(url="http://tool.test/hook"), sessions, transport=transport)
+        webhook = next(job for job in jobs if job.name == "webhook")
+        assert webhook.seconds == 0.5
+        webhook.run()
+        assert [json.loads(r.content)["event"] for r in received] == ["loan.requested"]
+    finally:
+        engine.dispose()
