@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 
 from federation.config import FederationConfig
-from federation.errors import FederationError
+from federation.errors import FederationError, ResponseTooLarge
 from federation.keys import KeyPair, KeyResolver
 from federation.signatures import SigningAuth, signature_nonce, verify_response
 from schemas.federation import IdentityDocument
@@ -21,6 +22,8 @@ __all__ = ["FederationClient", "RemoteError", "Unreachable", "make_http_client"]
 log = logging.getLogger(__name__)
 # A whole answer may take this many times `request_timeout`; each read waits at most one.
 DEADLINE_FACTOR = 3
+# What a peer's `reason` must look like for us to repeat it (a slug, as ours are).
+REASON = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 class Unreachable(FederationError):
@@ -112,16 +115,25 @@ class FederationClient:
         return response
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """The answer, read completely within a deadline: a peer that trickles bytes (each
-        read within the timeout) cannot hold a pull, and the peers waiting after it, forever."""
+        """The answer, read completely within a deadline and up to `max_response_bytes`: a
+        peer that trickles bytes (each read within the timeout) cannot hold a pull, and the
+        peers waiting after it, forever; one that sends too much is cut off at the limit,
+        not held in memory."""
         budget = self._config.request_timeout * DEADLINE_FACTOR
         deadline = time.monotonic() + budget
+        limit = self._config.max_response_bytes
         try:
             with self._http.stream(method, url, **kwargs) as streamed:
-                if streamed.is_stream_consumed:
-                    return streamed  # already read (an in-memory transport)
+                _check_declared_size(method, url, streamed, limit)
+                if streamed.is_stream_consumed:  # already read (an in-memory transport)
+                    _check_size(method, url, len(streamed.content), limit)
+                    return streamed
                 chunks = []
+                size = 0
+                # Raw bytes: a compressed answer would be expanded past the limit first.
                 for chunk in streamed.iter_raw():
+                    size += len(chunk)
+                    _check_size(method, url, size, limit)
                     chunks.append(chunk)
                     if time.monotonic() > deadline:
                         raise Unreachable(f"{method} {url}: the answer took more than {budget:g} s")
@@ -137,25 +149,37 @@ class FederationClient:
     def fetch_identity(self, url: str) -> IdentityDocument:
         """`GET {url}/federation/node`, unsigned: what an admin checks before pinning a peer."""
         target = url.rstrip("/") + "/federation/node"
-        try:
-            response = self._http.get(target, headers={"Accept": "application/json"})
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"GET {target}: {exc.__class__.__name__}: {exc}") from exc
+        response = self._send("GET", target, headers={"Accept": "application/json"})
         if response.status_code >= 400:
             raise _remote_error("GET", target, response)
         return IdentityDocument.model_validate_json(response.content)
 
 
+def _check_declared_size(method: str, url: str, response: httpx.Response, limit: int) -> None:
+    """Refuse an answer whose `Content-Length` already says it is too large, unread."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ResponseTooLarge(f"{method} {url}: the answer declares {declared} bytes > {limit}")
+
+
+def _check_size(method: str, url: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise ResponseTooLarge(f"{method} {url}: the answer ran past {limit} bytes")
+
+
 def _remote_error(method: str, url: str, response: httpx.Response) -> RemoteError:
-    reason, detail = "http_error", response.reason_phrase
+    """The peer's refusal, by its status and `reason` slug: the problem's other text is the
+    peer's to write, so it reaches neither our logs nor our status."""
+    reason = "http_error"
     try:
         problem = response.json()
-        reason = str(problem.get("reason", reason))
-        detail = str(problem.get("detail", detail))
+        claimed = problem.get("reason")
+        if isinstance(claimed, str) and REASON.fullmatch(claimed):
+            reason = claimed
     except (ValueError, AttributeError):
-        pass  # not problem+json: keep the status line
+        pass  # not problem+json: the status says it all
     return RemoteError(
-        f"{method} {url} answered {response.status_code} {reason}: {detail}",
+        f"{method} {url} answered {response.status_code} {reason}",
         remote_status=response.status_code,
         remote_reason=reason,
     )

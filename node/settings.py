@@ -127,6 +127,11 @@ class FederationSection(BaseModel):
         5_000_000, gt=0, description="Largest federation request body accepted."
     )
     page_limit: int = Field(1000, gt=0, le=5000, description="Entries asked for per page.")
+    max_response_bytes: int = Field(
+        16_000_000,
+        ge=1_000_000,
+        description="Largest answer read from a peer; a longer one is abandoned and refused.",
+    )
     request_timeout: float = Field(10.0, gt=0, description="Timeout of outgoing requests.")
     notify_debounce: float = Field(
         0.2,

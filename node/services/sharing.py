@@ -84,7 +84,11 @@ def resource_body(
         kind=resource.kind,
         description=resource.description,
         location=resource.location,
-        busy=[shared.BusyPeriod(start=p.start, end=p.end) for p in busy or []],
+        # The nearest periods (they come sorted): peers refuse a longer list.
+        busy=[
+            shared.BusyPeriod(start=p.start, end=p.end)
+            for p in (busy or [])[: shared.MAX_BUSY_PERIODS]
+        ],
     ).model_dump(mode="json")
 
 
