@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -54,7 +55,11 @@ def make_http_client(
         transport=transport,
         timeout=config.request_timeout,
         follow_redirects=False,
-        headers={"User-Agent": f"archipel/{config.software_version} ({config.slug})"},
+        headers={
+            "User-Agent": f"archipel/{config.software_version} ({config.slug})",
+            # Uncompressed: what a peer sends is bounded as it arrives (see `_send`).
+            "Accept-Encoding": "identity",
+        },
     )
 
 
@@ -130,17 +135,24 @@ class FederationClient:
                     return streamed
                 chunks = []
                 size = 0
-                # Raw bytes: a compressed answer would be expanded past the limit first.
+                # Raw bytes, decoded below within the same limit: httpx would expand a
+                # compressed answer whole (a few MB of gzip can hold gigabytes).
                 for chunk in streamed.iter_raw():
                     size += len(chunk)
                     _check_size(method, url, size, limit)
                     chunks.append(chunk)
                     if time.monotonic() > deadline:
                         raise Unreachable(f"{method} {url}: the answer took more than {budget:g} s")
+                coding = streamed.headers.get("content-encoding", "")
+                headers = [
+                    (name, value)
+                    for name, value in streamed.headers.multi_items()
+                    if name.lower() not in ("content-encoding", "content-length")
+                ]
                 return httpx.Response(
                     streamed.status_code,
-                    headers=streamed.headers,
-                    content=b"".join(chunks),
+                    headers=headers,
+                    content=_decoded(method, url, coding, b"".join(chunks), limit),
                     request=streamed.request,
                 )
         except httpx.HTTPError as exc:
@@ -165,6 +177,23 @@ def _check_declared_size(method: str, url: str, response: httpx.Response, limit:
 def _check_size(method: str, url: str, size: int, limit: int) -> None:
     if size > limit:
         raise ResponseTooLarge(f"{method} {url}: the answer ran past {limit} bytes")
+
+
+def _decoded(method: str, url: str, coding: str, raw: bytes, limit: int) -> bytes:
+    """The body of an answer in `coding` (we ask for none, a proxy may still compress),
+    decompressed to at most `limit` bytes."""
+    coding = coding.strip().lower()
+    if coding in ("", "identity"):
+        return raw
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        raise Unreachable(f"{method} {url}: an answer in an encoding we did not ask for")
+    try:
+        # 32 + MAX_WBITS: a gzip or zlib header, whichever the answer carries.
+        body = zlib.decompressobj(32 + zlib.MAX_WBITS).decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise Unreachable(f"{method} {url}: the {coding} answer does not decompress") from exc
+    _check_size(method, url, len(body), limit)
+    return body
 
 
 def _remote_error(method: str, url: str, response: httpx.Response) -> RemoteError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -259,3 +260,42 @@ class ChunkStream(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         return self._chunks
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_compressed_answer_is_bounded_once_expanded(coding: str) -> None:
+    """A few kB of compressed zeros that would expand to 50 MB are cut off at the limit; an
+    honest compressed answer (a proxy that compresses anyway) is read."""
+
+    def compressed(data: bytes) -> bytes:
+        wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS
+        packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+        return packer.compress(data) + packer.flush()
+
+    answers = {
+        "/bomb": compressed(b"0" * 50_000_000),
+        "/honest": compressed(b'{"ok": true}'),
+    }
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.headers["accept-encoding"])
+        body = answers[request.url.path]
+        return httpx.Response(
+            200, headers={"content-encoding": coding}, stream=ChunkStream(iter([body]))
+        )
+
+    config = FederationConfig(
+        slug="b", name="Bureau b", url="http://b.test", max_response_bytes=1_000_000
+    )
+    client = FederationClient(
+        config, signer=lambda: generate_keypair("b-1"), transport=httpx.MockTransport(handler)
+    )
+    try:
+        assert len(answers["/bomb"]) < 100_000
+        with pytest.raises(ResponseTooLarge):
+            client._send("GET", "http://a.test/bomb")
+        assert client._send("GET", "http://a.test/honest").content == b'{"ok": true}'
+        assert asked == ["identity", "identity"]
+    finally:
+        client.close()
