@@ -257,8 +257,10 @@ class SyncEngine:
                 cursor = FedCursor(peer=peer_slug, origin=page.origin, remote_seq=page.head_seq)
                 session.add(cursor)
             cursor.seq, cursor.updated_at = result.head_seq, self._now()
-            cursor.remote_seq = max(cursor.remote_seq or 0, page.head_seq)
             reached(cursor, result.head_seq)
+            if cursor.refused_seq is None or page.head_seq > cursor.refused_seq:
+                # The page's head is a claim too: not one we refused before.
+                cursor.remote_seq = max(cursor.remote_seq or 0, page.head_seq)
         if result.applied:
             if self._on_applied is not None:
                 # Committed: our peers may pull it from us now (a relay hop starts here,
