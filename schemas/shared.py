@@ -27,7 +27,8 @@ Place = Annotated[str, StringConstraints(max_length=120)]
 Word = Annotated[str, StringConstraints(max_length=80)]
 Token = Annotated[str, StringConstraints(max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
-Link = Annotated[str, StringConstraints(max_length=2_083)]
+MAX_LINK_LENGTH = 2_083
+Link = Annotated[str, StringConstraints(max_length=MAX_LINK_LENGTH)]
 
 KIND_CARD = "directory.card"
 KIND_PRODUCTION = "production"

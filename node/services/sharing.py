@@ -28,7 +28,8 @@ def card_body(member: Member) -> dict[str, Any]:
         skills=list(member.skills),
         languages=list(member.languages),
         bio=member.bio,
-        links=list(member.links),
+        # A link stored before links were bounded once encoded may not fit: peers refuse it.
+        links=[link for link in member.links if len(link) <= shared.MAX_LINK_LENGTH],
         availability=[shared.AvailabilityPeriod(**p) for p in member.availability],
         visibility=member.visibility,
     )
