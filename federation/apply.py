@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 from federation.bodies import note_final_states
 from federation.bulk import insert_rows
 from federation.chain import GENESIS, verify_page
-from federation.errors import BadCheckpoint, BrokenChain, ChainError, FederationError
+from federation.errors import (
+    BadCheckpoint,
+    BrokenChain,
+    ChainError,
+    FederationError,
+    RecordTooLarge,
+)
 from federation.gcpause import gc_paused
 from federation.log import checkpoint_row, entry_wire
 from federation.models import FedCheckpoint, FedEntry, FedMissingBody, FedOrigin, FedPeer
@@ -30,6 +36,7 @@ from federation.registry import (
 )
 from federation.trust import KeySet, add_rotation, checkpoint_resolver, keyset_from_identity
 from schemas.federation import IdentityDocument, KeyRotation, LogEntry, LogPage
+from schemas.shared import MAX_BODY_BYTES, OverLimit, check_limits
 
 __all__ = ["OriginBlocked", "PageApplier", "PageGap", "PageResult"]
 
@@ -111,6 +118,7 @@ class PageApplier:
         )
         self._check_overlap(session, entries, held_seq)
         fresh = [(e, body) for e, body in zip(entries, bodies, strict=True) if e.seq > held_seq]
+        _check_bounds(fresh)
         new = [e for e, _body in fresh]
         if not new:
             return PageResult(origin=origin, applied=0, head_seq=held_seq, purged=False)
@@ -370,6 +378,23 @@ def _entry_values(entry: LogEntry, body: str | None) -> tuple[Any, ...]:
     )
 
 
+def _check_bounds(fresh: Sequence[tuple[LogEntry, bytes | None]]) -> None:
+    """Refuse the page when one of its new records is over a bound: the body's size, or a
+    field limit of its kind (the local API's). Messages name the entry, never its text."""
+    for entry, body in fresh:
+        if body is None or entry.body is None:
+            continue
+        if len(body) > MAX_BODY_BYTES:
+            raise RecordTooLarge(
+                f"entry {entry.seq} ({entry.kind!r}): a body of {len(body)} bytes,"
+                f" more than {MAX_BODY_BYTES}"
+            )
+        try:
+            check_limits(entry.kind, entry.body)
+        except OverLimit as exc:
+            raise RecordTooLarge(f"entry {entry.seq}: {exc}") from None
+
+
 def _knows(keys: KeySet, rotation: KeyRotation) -> bool:
     """Whether the rotation was already followed (a peer's identity document taught it)."""
     return any(
@@ -385,4 +410,7 @@ def _model(model: type[Any], entry: LogEntry) -> Any:
     try:
         return model.model_validate(entry.body)
     except ValidationError as exc:
-        raise BadCheckpoint(f"entry {entry.seq} ({entry.kind}) is not valid: {exc}") from exc
+        # The error's text quotes the peer's input: say where, not what.
+        raise BadCheckpoint(
+            f"entry {entry.seq} ({entry.kind}) is not valid: {exc.error_count()} invalid field(s)"
+        ) from None

@@ -26,6 +26,11 @@ class FederationConfig(BaseModel):
     clock_skew: int = Field(30, ge=0, description="Tolerated clock difference, in seconds.")
     max_body_bytes: int = Field(5_000_000, gt=0, description="Largest accepted request body.")
     page_limit: int = Field(1000, gt=0, le=5000, description="Entries asked for per page.")
+    max_response_bytes: int = Field(
+        16_000_000,
+        gt=0,
+        description="Largest answer read from a peer; a longer one is abandoned and refused.",
+    )
     request_timeout: float = Field(10.0, gt=0, description="Timeout of outgoing requests.")
     notify_debounce: float = Field(
         0.2, ge=0, description="Least seconds between two rounds of notifies."

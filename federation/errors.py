@@ -15,6 +15,10 @@ Our exception hierarchy (HTTP status in brackets, `reason` slug after the name):
   x WrongAudience [403] wrong_audience
   x NotPeered [403] not_peered
   x BodyTooLarge [413] body_too_large
+  x OverLimit [422] over_limit
+    + ResponseTooLarge response_too_large
+    + PageTooLarge page_too_large
+    + RecordTooLarge record_too_large
   x ChainError [422] chain_error
     + BrokenChain broken_chain
     + BadCheckpoint bad_checkpoint
@@ -43,7 +47,11 @@ __all__ = [
     "MissingSignature",
     "NotPeered",
     "OriginMismatch",
+    "OverLimit",
+    "PageTooLarge",
+    "RecordTooLarge",
     "ReplayedNonce",
+    "ResponseTooLarge",
     "SignatureError",
     "SignatureExpired",
     "SignatureFromFuture",
@@ -133,6 +141,31 @@ class BodyTooLarge(FederationError):
 
     reason = "body_too_large"
     status = 413
+
+
+class OverLimit(FederationError):
+    """What a peer sent exceeds a bound this node sets (docs/protocol.md, "Limits")."""
+
+    reason = "over_limit"
+    status = 422
+
+
+class ResponseTooLarge(OverLimit):
+    """A peer's answer ran past `max_response_bytes`; reading it was abandoned there."""
+
+    reason = "response_too_large"
+
+
+class PageTooLarge(OverLimit):
+    """A log page holds more entries than any page may."""
+
+    reason = "page_too_large"
+
+
+class RecordTooLarge(OverLimit):
+    """A record's body exceeds the byte bound, or a field bound of its kind."""
+
+    reason = "record_too_large"
 
 
 class ChainError(FederationError):

@@ -110,7 +110,11 @@ class FedPeer(FedBase):
 
 
 class FedCursor(FedBase):
-    """What a peer reported holding of an origin, and what we held after pulling it from them."""
+    """What a peer reported holding of an origin, and what we held after pulling it from them.
+
+    `remote_seq` counts towards the lag; a claim whose page we refused does not, and is kept
+    in `refused_*` instead (cleared once the peer's pages reach it). `went_back_*` flags a
+    peer whose heads of the origin fell below what it claimed before."""
 
     __tablename__ = "fed_cursors"
 
@@ -119,6 +123,11 @@ class FedCursor(FedBase):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     remote_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime | None]
+    refused_seq: Mapped[int | None] = mapped_column(BigInteger)
+    refused_reason: Mapped[str | None] = mapped_column(String(64))
+    refused_at: Mapped[datetime | None]
+    went_back_from: Mapped[int | None] = mapped_column(BigInteger)
+    went_back_at: Mapped[datetime | None]
 
 
 class FedNonce(FedBase):

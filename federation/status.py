@@ -12,7 +12,24 @@ from federation.bodies import missing_by_origin
 from federation.metrics import FederationMetrics
 from federation.models import FedCursor, FedOrigin, FedPeer
 
-__all__ = ["CursorStatus", "FederationStatus", "OriginStatus", "PeerStatus", "read_status"]
+__all__ = [
+    "CursorStatus",
+    "FederationStatus",
+    "OriginStatus",
+    "PeerClaim",
+    "PeerStatus",
+    "read_status",
+]
+
+
+class PeerClaim(BaseModel):
+    """A claim of a peer about an origin that does not count towards the lag: refused (its
+    page was, for `reason`), or heads that went back (`went_back`, from `seq`)."""
+
+    peer: str
+    seq: int
+    reason: str
+    at: datetime | None
 
 
 class CursorStatus(BaseModel):
@@ -23,6 +40,11 @@ class CursorStatus(BaseModel):
     remote_seq: int
     lag: int
     updated_at: datetime | None
+    refused_seq: int | None = None
+    refused_reason: str | None = None
+    refused_at: datetime | None = None
+    went_back_from: int | None = None
+    went_back_at: datetime | None = None
 
 
 class PeerStatus(BaseModel):
@@ -59,6 +81,8 @@ class OriginStatus(BaseModel):
     """How many records wait for their body (fetched from the origin or another peer)."""
     incomplete_since: datetime | None = None
     """When the oldest of those records was noted."""
+    refused_claims: list[PeerClaim] = []
+    went_back: list[PeerClaim] = []
 
 
 class FederationStatus(BaseModel):
@@ -75,6 +99,8 @@ def read_status(session: Session, *, node: str, metrics: FederationMetrics) -> F
     cursors = session.scalars(select(FedCursor).order_by(FedCursor.peer, FedCursor.origin)).all()
     known: dict[str, int] = {}
     by_peer: dict[str, list[CursorStatus]] = {}
+    refused: dict[str, list[PeerClaim]] = {}
+    went_back: dict[str, list[PeerClaim]] = {}
     for cursor in cursors:
         origin = origins.get(cursor.origin)
         held = origin.head_seq if origin is not None else 0
@@ -86,8 +112,31 @@ def read_status(session: Session, *, node: str, metrics: FederationMetrics) -> F
                 remote_seq=cursor.remote_seq,
                 lag=max(0, cursor.remote_seq - held),
                 updated_at=cursor.updated_at,
+                refused_seq=cursor.refused_seq,
+                refused_reason=cursor.refused_reason,
+                refused_at=cursor.refused_at,
+                went_back_from=cursor.went_back_from,
+                went_back_at=cursor.went_back_at,
             )
         )
+        if cursor.refused_seq is not None:
+            refused.setdefault(cursor.origin, []).append(
+                PeerClaim(
+                    peer=cursor.peer,
+                    seq=cursor.refused_seq,
+                    reason=cursor.refused_reason or "",
+                    at=cursor.refused_at,
+                )
+            )
+        if cursor.went_back_from is not None:
+            went_back.setdefault(cursor.origin, []).append(
+                PeerClaim(
+                    peer=cursor.peer,
+                    seq=cursor.went_back_from,
+                    reason="went_back",
+                    at=cursor.went_back_at,
+                )
+            )
     missing = missing_by_origin(session)
     origin_status = []
     for slug, origin in origins.items():
@@ -112,6 +161,8 @@ def read_status(session: Session, *, node: str, metrics: FederationMetrics) -> F
                 complete=held_back is None,
                 missing_bodies=0 if held_back is None else held_back.records,
                 incomplete_since=None if held_back is None else held_back.since,
+                refused_claims=refused.get(slug, []),
+                went_back=went_back.get(slug, []),
             )
         )
     peers = [

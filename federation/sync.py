@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from federation.apply import PageApplier, PageResult
 from federation.bodies import BodyRecovery
+from federation.claims import note_heads, reached, refuse_claim
 from federation.client import FederationClient, RemoteError, Unreachable
 from federation.config import FederationConfig
-from federation.errors import BrokenChain, FederationError, NotPeered, UnknownKey
+from federation.errors import BrokenChain, FederationError, NotPeered, PageTooLarge, UnknownKey
 from federation.keys import KeyResolver
 from federation.metrics import FederationMetrics
 from federation.models import FedCursor, FedEntry, FedOrigin, FedPeer
@@ -33,6 +34,9 @@ __all__ = ["SyncEngine", "SyncReport"]
 log = logging.getLogger(__name__)
 MALFORMED = "malformed_response"
 APPLY_FAILED = "apply_failed"
+MAX_PAGE_ENTRIES = 5_000
+"""The most entries a page may hold: the largest `page_limit` anyone may ask for (a relay's
+page ends at a checkpoint its origin signed for such a request)."""
 
 
 @dataclass
@@ -164,13 +168,21 @@ class SyncEngine:
             if not isinstance(exc, Unreachable | RemoteError):
                 # Transport trouble is not a refusal; a page that fails checks is.
                 self._metrics.pages_refused.labels(reason=exc.reason).inc()
+                self._refuse_claim(peer_slug, head, exc.reason)
             log.warning("page of %s from %s refused: %s", head.origin, peer_slug, exc)
             if report.error is None:
                 report.error = f"{exc.reason}: {exc} (origin {head.origin})"
         except ValidationError as exc:
-            # One origin's malformed page must not stop the others from syncing.
+            # One origin's malformed page must not stop the others from syncing. Its text
+            # quotes the peer's bytes: the log and the status get the count only.
             self._metrics.pages_refused.labels(reason=MALFORMED).inc()
-            log.warning("malformed page of %s from %s: %s", head.origin, peer_slug, exc)
+            self._refuse_claim(peer_slug, head, MALFORMED)
+            log.warning(
+                "malformed page of %s from %s: %d invalid field(s)",
+                head.origin,
+                peer_slug,
+                exc.error_count(),
+            )
             if report.error is None:
                 report.error = f"{MALFORMED}: page of {head.origin} is not a log page"
         except SQLAlchemyError as exc:
@@ -211,9 +223,31 @@ class SyncEngine:
                 report.purged = report.purged or result.purged
 
     def _page(self, peer_slug: str, url: str, origin: str, after: int) -> LogPage:
-        """The peer's page of `origin` after seq `after`, parsed (not yet verified)."""
+        """The peer's page of `origin` after seq `after`, parsed and bounded (not yet
+        verified)."""
         raw = self._get(peer_slug, f"{url}/federation/log/{origin}", self._at(after))
-        return LogPage.model_validate_json(raw)
+        page = LogPage.model_validate_json(raw)
+        if len(page.entries) > MAX_PAGE_ENTRIES:
+            raise PageTooLarge(
+                f"a page of {len(page.entries)} entries ({len(raw)} bytes),"
+                f" more than {MAX_PAGE_ENTRIES}"
+            )
+        return page
+
+    def _refuse_claim(self, peer_slug: str, head: OriginHead, reason: str) -> None:
+        """Record that what `peer_slug` served for its claim `head` was refused."""
+        try:
+            with self._sessions() as session, session.begin():
+                refuse_claim(
+                    session,
+                    peer=peer_slug,
+                    origin=head.origin,
+                    seq=head.seq,
+                    reason=reason,
+                    now=self._now(),
+                )
+        except SQLAlchemyError as exc:
+            log.warning("could not record %s's refused claim: %s", peer_slug, _db_error(exc))
 
     def _peer_page(self, peer_slug: str, origin: str, after: int) -> LogPage:
         """`_page` from a peer named by slug (asked for the bodies another peer withheld)."""
@@ -247,7 +281,10 @@ class SyncEngine:
                 cursor = FedCursor(peer=peer_slug, origin=page.origin, remote_seq=page.head_seq)
                 session.add(cursor)
             cursor.seq, cursor.updated_at = result.head_seq, self._now()
-            cursor.remote_seq = max(cursor.remote_seq or 0, page.head_seq)
+            reached(cursor, result.head_seq)
+            if cursor.refused_seq is None or page.head_seq > cursor.refused_seq:
+                # The page's head is a claim too: not one we refused before.
+                cursor.remote_seq = max(cursor.remote_seq or 0, page.head_seq)
         if result.applied:
             if self._on_applied is not None:
                 # Committed: our peers may pull it from us now (a relay hop starts here,
@@ -298,34 +335,14 @@ class SyncEngine:
     def _note_heads(self, peer_slug: str, heads: Heads) -> None:
         """Remember how far the peer holds each origin: that is what lag is measured against."""
         with self._sessions() as session, session.begin():
-            self._note_heads_in(session, peer_slug, heads, only_forward=False)
-
-    def _note_heads_in(
-        self, session: Session, peer_slug: str, heads: Heads, *, only_forward: bool
-    ) -> None:
-        """`_note_heads` in the caller's transaction. With `only_forward`, a cursor's remote
-        seq never moves back (the heads came with a notify, and pages applied since may have
-        seen the peer further)."""
-        cursors = {
-            c.origin: c
-            for c in session.scalars(select(FedCursor).where(FedCursor.peer == peer_slug))
-        }
-        for head in heads.origins:
-            if head.origin == self._config.slug:
-                continue
-            cursor = cursors.get(head.origin)
-            if cursor is None:
-                held = session.get(FedOrigin, head.origin)
-                cursor = FedCursor(
-                    peer=peer_slug,
-                    origin=head.origin,
-                    seq=held.head_seq if held is not None else 0,
-                )
-                session.add(cursor)
-            remote = head.seq
-            if only_forward and cursor.remote_seq is not None:
-                remote = max(remote, cursor.remote_seq)
-            cursor.remote_seq, cursor.updated_at = remote, self._now()
+            note_heads(
+                session,
+                peer=peer_slug,
+                heads=heads,
+                own=self._config.slug,
+                now=self._now(),
+                only_forward=False,
+            )
 
     def _record(
         self,
@@ -340,7 +357,14 @@ class SyncEngine:
                 if peer is None:
                     return
                 if noted is not None:
-                    self._note_heads_in(session, peer_slug, noted, only_forward=True)
+                    note_heads(
+                        session,
+                        peer=peer_slug,
+                        heads=noted,
+                        own=self._config.slug,
+                        now=self._now(),
+                        only_forward=True,
+                    )
                 if report.ok:
                     peer.last_success_at = self._now()
                 else:

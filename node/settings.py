@@ -34,8 +34,13 @@ class NodeSection(BaseModel):
     """Who this bureau is: the identity other bureaus see."""
 
     slug: str = Field("bureau", description="Short unique name of the bureau (e.g. `lyon`).")
-    name: str = Field("Bureau Archipel", description="Human name (e.g. `Bureau de Lyon`).")
-    territory: str = Field("", description="Territory the bureau covers (e.g. a region).")
+    # At most what peers accept in an identity document (schemas/federation.py).
+    name: str = Field(
+        "Bureau Archipel", max_length=200, description="Human name (e.g. `Bureau de Lyon`)."
+    )
+    territory: str = Field(
+        "", max_length=200, description="Territory the bureau covers (e.g. a region)."
+    )
     host_area: list[str] = Field(
         default_factory=list,
         description=(
@@ -46,6 +51,7 @@ class NodeSection(BaseModel):
     )
     url: str = Field(
         "http://127.0.0.1:8000",
+        max_length=500,
         description="Public base URL other bureaus use to reach this node.",
     )
 
@@ -127,6 +133,11 @@ class FederationSection(BaseModel):
         5_000_000, gt=0, description="Largest federation request body accepted."
     )
     page_limit: int = Field(1000, gt=0, le=5000, description="Entries asked for per page.")
+    max_response_bytes: int = Field(
+        16_000_000,
+        ge=1_000_000,
+        description="Largest answer read from a peer; a longer one is abandoned and refused.",
+    )
     request_timeout: float = Field(10.0, gt=0, description="Timeout of outgoing requests.")
     notify_debounce: float = Field(
         0.2,

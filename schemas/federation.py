@@ -38,6 +38,12 @@ Hash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 Seq = Annotated[int, Field(ge=0)]
 
+# Bounds a peer's strings meet on arrival (the columns they are stored in): what does not
+# fit is a malformed answer, refused before it reaches the database.
+Kind = Annotated[str, StringConstraints(max_length=100)]
+Name = Annotated[str, StringConstraints(max_length=200)]
+Url = Annotated[str, StringConstraints(max_length=500)]
+
 
 class WireModel(BaseModel):
     """Base of every wire model: strict, immutable, unknown fields kept."""
@@ -48,8 +54,8 @@ class WireModel(BaseModel):
 class PublicKey(WireModel):
     """One of a node's public keys, by the id its signatures name."""
 
-    id: str
-    public_key_pem: str
+    id: Name
+    public_key_pem: Annotated[str, StringConstraints(max_length=1_000)]
 
 
 class IdentityDocument(WireModel):
@@ -57,11 +63,11 @@ class IdentityDocument(WireModel):
 
     schema_version: int = SCHEMA_VERSION
     slug: Slug
-    name: str
-    territory: str
-    url: str
-    software_version: str
-    keys: list[PublicKey]
+    name: Name
+    territory: Name
+    url: Url
+    software_version: Name
+    keys: Annotated[list[PublicKey], Field(max_length=100)]
 
 
 class LogEntry(WireModel):
@@ -69,8 +75,8 @@ class LogEntry(WireModel):
 
     origin: Slug
     seq: Annotated[int, Field(ge=1)]
-    kind: str
-    id: str
+    kind: Kind
+    id: Name
     version: Seq
     op: Literal["upsert", "delete"]
     body: dict[str, Any] | None
@@ -85,9 +91,9 @@ class Checkpoint(WireModel):
     origin: Slug
     seq: Seq
     head: Hash
-    key_id: str
+    key_id: Name
     signed_at: int
-    signature: str
+    signature: Name
 
 
 class LogPage(WireModel):
@@ -124,18 +130,18 @@ class Notify(WireModel):
 class InboxMessage(WireModel):
     """A cross-bureau message; `idempotency_key` makes redelivery harmless."""
 
-    id: str
-    kind: str
+    id: Name
+    kind: Kind
     sender: Slug
     recipient: Slug
     body: dict[str, Any]
-    idempotency_key: str
+    idempotency_key: Name
 
 
 class KeyRotation(WireModel):
     """A new key announced under the signature (base64) of the key it replaces."""
 
-    old_key_id: str
+    old_key_id: Name
     new_key: PublicKey
     signed_at: int
-    signature: str
+    signature: Name

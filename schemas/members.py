@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -14,10 +15,26 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from schemas.common import StrictModel, Visibility
+from schemas.shared import MAX_LINK_LENGTH
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+def _link_fits(url: HttpUrl) -> HttpUrl:
+    """A link as peers receive it (normalised: `é` is `%C3%A9`) is within their bound."""
+    if len(str(url)) > MAX_LINK_LENGTH:
+        raise PydanticCustomError(
+            "string_too_long",
+            "the link is longer than {max_length} characters once encoded",
+            {"max_length": MAX_LINK_LENGTH},
+        )
+    return url
+
+
+Link = Annotated[HttpUrl, AfterValidator(_link_fits)]
 
 
 PROPOSALS_HELP = (
@@ -48,7 +65,7 @@ class MemberFields(StrictModel):
     skills: list[Tag] = Field(default_factory=list, max_length=50)
     languages: list[Tag] = Field(default_factory=list, max_length=20)
     bio: str = Field("", max_length=5000)
-    links: list[HttpUrl] = Field(default_factory=list, max_length=10)
+    links: list[Link] = Field(default_factory=list, max_length=10)
     availability: list[Availability] = Field(default_factory=list, max_length=50)
     visibility: Visibility = Visibility.local
     network_proposals: bool = Field(False, description=PROPOSALS_HELP)
@@ -73,7 +90,7 @@ class MemberUpdate(StrictModel):
     skills: list[Tag] | None = Field(None, max_length=50)
     languages: list[Tag] | None = Field(None, max_length=20)
     bio: str | None = Field(None, max_length=5000)
-    links: list[HttpUrl] | None = Field(None, max_length=10)
+    links: list[Link] | None = Field(None, max_length=10)
     availability: list[Availability] | None = Field(None, max_length=50)
     visibility: Visibility | None = None
     network_proposals: bool | None = Field(None, description=PROPOSALS_HELP)

@@ -28,7 +28,8 @@ def card_body(member: Member) -> dict[str, Any]:
         skills=list(member.skills),
         languages=list(member.languages),
         bio=member.bio,
-        links=list(member.links),
+        # A link stored before links were bounded once encoded may not fit: peers refuse it.
+        links=[link for link in member.links if len(link) <= shared.MAX_LINK_LENGTH],
         availability=[shared.AvailabilityPeriod(**p) for p in member.availability],
         visibility=member.visibility,
     )
@@ -84,7 +85,11 @@ def resource_body(
         kind=resource.kind,
         description=resource.description,
         location=resource.location,
-        busy=[shared.BusyPeriod(start=p.start, end=p.end) for p in busy or []],
+        # The nearest periods (they come sorted): peers refuse a longer list.
+        busy=[
+            shared.BusyPeriod(start=p.start, end=p.end)
+            for p in (busy or [])[: shared.MAX_BUSY_PERIODS]
+        ],
     ).model_dump(mode="json")
 
 

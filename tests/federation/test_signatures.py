@@ -6,8 +6,10 @@ import asyncio
 import base64
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -32,7 +34,7 @@ from federation.errors import (
     UnknownKey,
     WrongAudience,
 )
-from federation.keys import KeyPair, generate_keypair, load_public_pem
+from federation.keys import KeyPair, fingerprint, generate_keypair, load_public_pem
 from federation.signatures import (
     NONCE_HEADER,
     MemoryNonceStore,
@@ -76,6 +78,8 @@ RFC_BODY = b'{"hello": "world"}'
 URL = "https://lyon.example/federation/inbox?after=3"
 AUTHORITY = "lyon.example"
 T0 = 1_700_000_000.0
+
+PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
 
 @dataclass
@@ -477,3 +481,28 @@ def test_a_tampered_response_is_refused(
             expected_nonce="n",
             clock=clock,
         )
+
+
+def test_the_protocol_request_example_verifies_with_the_appendix_key() -> None:
+    """docs/protocol.md §4.1's signed pull request, checked with `grenoble-1` from its appendix."""
+    text = PROTOCOL.read_text(encoding="utf-8")
+    section = text[text.index("### 4.1") : text.index("### 4.2")]
+    example = section[section.index("```http\nGET") + len("```http\n") :]
+    request_line, *lines = example[: example.index("```")].strip().splitlines()
+    method, target, _version = request_line.split(" ")
+    headers = dict(line.split(": ", 1) for line in lines)
+    row = re.search(r"\| `grenoble-1` \| `([0-9a-f]{64})` \| `(SHA256:[^`]+)` \|", text)
+    assert row is not None, "the appendix lists grenoble-1's private key"
+    public = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(row.group(1))).public_key()
+    assert fingerprint(public) == row.group(2)
+    key_id = verify_request(
+        method=method,
+        url=f"https://{headers['Host']}{target}",
+        headers=headers,
+        body=b"",
+        resolve_key={"grenoble-1": public}.__getitem__,
+        nonces=MemoryNonceStore(),
+        expected_authority=headers["Host"],
+        clock=lambda: 1_750_000_001,
+    )
+    assert key_id == "grenoble-1"

@@ -90,6 +90,18 @@ def test_invalid_input_names_each_field_at_fault(node: NodeHarness) -> None:
     assert response.json()["code"] == "invalid_request"
 
 
+def test_a_link_longer_than_peers_accept_once_encoded_is_refused(node: NodeHarness) -> None:
+    """`é` is sent as `%C3%A9`: 1,000 of them fit the input's bound but not a peer's."""
+    response = node.client.post(
+        "/api/members",
+        json=member_data(links=["https://example.org/" + "é" * 1_000]),
+        headers=node.headers("staff"),
+    )
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("body.links.0", "string_too_long")
+
+
 def test_null_for_a_required_field_is_refused(node: NodeHarness) -> None:
     staff = node.headers("staff")
     member_id = node.client.post("/api/members", json=member_data(), headers=staff).json()["id"]

@@ -100,6 +100,8 @@ def test_identity_document_defaults_to_schema_version_1_and_accepts_a_newer_one(
         {"origin": "Lyon"},
         {"body": "not an object"},
         {"version": 1.0},
+        {"kind": "k" * 101},
+        {"id": "i" * 201},
     ],
 )
 def test_log_entries_are_strict(changes: dict[str, Any]) -> None:
