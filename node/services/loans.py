@@ -214,6 +214,15 @@ def delivered(session: Session, loan: Loan) -> bool:
     return row is not None and row.delivered_at is not None
 
 
+def undelivered(session: Session, loan: Loan) -> FedOutbox | None:
+    """The last message this bureau queued about `loan`, while it has not reached the other
+    bureau: since when it waits (`created_at`), its attempts and when it is tried next."""
+    if not loan.last_message_key:
+        return None
+    row = _queued(session, loan, loan.last_message_key)
+    return row if row is not None and row.delivered_at is None else None
+
+
 # -- borrower side ---------------------------------------------------------------------------
 
 

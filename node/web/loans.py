@@ -3,6 +3,7 @@ to touring productions whose dates come to our area."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,6 +16,7 @@ from node.models import Loan, NetworkResource
 from node.problems import DomainError
 from node.services import hosting, loans
 from node.services.loans import Exchange
+from node.services.origins import known_origins
 from node.web.deps import Posted, StaffViewer, check_csrf
 from node.web.editing import Outcome, form_page, posted_version, submit
 from node.web.forms import Field, field_errors
@@ -149,9 +151,39 @@ def loan_page(loan_id: str, request: Request, db: Db, viewer: StaffViewer) -> Re
     return _loan_page(request, db, loan)
 
 
+def _bureau_names(db: Db) -> dict[str, str]:
+    return {slug: info.name or slug for slug, info in known_origins(db).items()}
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite's
+
+
+def _delivery(request: Request, db: Db, loan: Loan, names: dict[str, str]) -> str:
+    """Where this bureau's last message about the loan is, while it has not arrived."""
+    row = loans.undelivered(db, loan)
+    if row is None:
+        return ""
+    speak = speaker(request)
+    _ = speak.gettext
+    now = datetime.now(UTC)
+    text = _("En attente de livraison à %(bureau)s depuis %(duration)s.") % {
+        "bureau": names.get(row.recipient, row.recipient),
+        "duration": speak.duration(now - _utc(row.created_at)),
+    }
+    if row.attempts and row.next_attempt_at is not None:
+        later = _utc(row.next_attempt_at) - now
+        text += " " + _(
+            "Le dernier essai a échoué : le message repartira dès que ce bureau donnera "
+            "signe de vie (au plus tard dans %(duration)s)."
+        ) % {"duration": speak.duration(later)}
+    return text
+
+
 def _loan_page(
     request: Request, db: Db, loan: Loan, *, error: str = "", status_code: int = 200
 ) -> Response:
+    names = _bureau_names(db)
     return render(
         request,
         "loan.html",
@@ -161,7 +193,8 @@ def _loan_page(
             "states": STATES,
             "actions": ACTIONS,
             "allowed": [a.value for a in loans.available_actions(db, loan)],
-            "delivered": loans.delivered(db, loan),
+            "delivery": _delivery(request, db, loan, names),
+            "names": names,
             "history": _history(loan),
             "error": error,
             "notice": notice(request),
