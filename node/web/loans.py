@@ -24,7 +24,7 @@ from node.web.i18n import N_
 from node.web.lists import notice, offset_of, page_links
 from node.web.templating import render, speaker
 from schemas.hosting import ContactOffer, CrewOffer, HostingOfferCreate, ItemDecision
-from schemas.loans import LoanActionCreate, LoanRequestCreate
+from schemas.loans import STARTS_IN_PAST, LoanActionCreate, LoanRequestCreate
 
 router = APIRouter()
 
@@ -59,6 +59,13 @@ REQUEST_FIELDS = (
     Field("return_place", N_("Lieu de retour")),
     Field("contact", N_("Contact (nom, téléphone)"), required=True),
 )
+# Reasons the node writes as codes (`loans.OVERLAP_ACCEPTED`), in the words of the page.
+REASONS = {
+    loans.OVERLAP_ACCEPTED: N_(
+        "Refusée automatiquement : le bureau propriétaire a accordé la ressource à une autre "
+        "demande sur une partie de cette période."
+    ),
+}
 ITEM_TYPES = {"crew": N_("Équipe"), "resource": N_("Ressource"), "contact": N_("Contact local")}
 ITEM_STATUS = {"proposed": N_("En attente"), "accepted": N_("Acceptée"), "declined": N_("Refusée")}
 
@@ -192,6 +199,7 @@ def _loan_page(
             "loan": loan,
             "states": STATES,
             "actions": ACTIONS,
+            "reasons": REASONS,
             "allowed": [a.value for a in loans.available_actions(db, loan)],
             "delivery": _delivery(request, db, loan, names),
             "names": names,
@@ -221,9 +229,10 @@ def loan_action(
     except ValidationError as exc:
         errors = field_errors(exc, _)
         message = next(iter(errors.values()), "")
+        past = any(e["type"] == STARTS_IN_PAST for e in exc.errors())
         if raw["action"] in ("decline", "cancel") and not raw["reason"]:
             message = _("Indiquez la raison.")
-        elif raw["action"] == "counter":
+        elif raw["action"] == "counter" and not past:
             message = _("Indiquez des dates valides (la fin après le début).")
         return _loan_page(request, db, loan, error=message, status_code=422)
     try:

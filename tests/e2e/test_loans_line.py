@@ -1,8 +1,8 @@
 """Loans between real nodes of the line lyon – grenoble – annecy (grenoble owns the resources):
 a loan from request to return entirely from the pages, two overlapping requests never both
-accepted, a request waiting for an offline owner, and kill -9 on either side mid-exchange;
-then, on two nodes with the default sync interval and backoff, a request queued for a stopped
-owner reaching it as soon as it is back."""
+accepted (the loser declined with the acceptance), a request waiting for an offline owner,
+and kill -9 on either side mid-exchange; then, on two nodes with the default sync interval
+and backoff, a request queued for a stopped owner reaching it as soon as it is back."""
 
 from __future__ import annotations
 
@@ -294,9 +294,15 @@ def test_two_bureaus_asking_for_overlapping_periods_never_both_get_it(line: Line
         timeout=TIMEOUT,
         what="the winner to see its loan accepted",
     )
-    assert loan_of(borrowers[loser], ids[loser])["state"] == "requested"  # type: ignore[index]
+    # The loser is declined with the acceptance, and its borrower told why.
+    told = wait_until(
+        lambda: in_state(borrowers[loser], ids[loser], "declined"),
+        timeout=TIMEOUT,
+        what="the loser to see its request declined",
+    )
+    assert told["reason"] == "overlap_accepted"
     held = [loan_of(grenoble, i)["state"] for i in ids.values()]  # type: ignore[index]
-    assert sorted(held) == ["accepted", "requested"]
+    assert sorted(held) == ["accepted", "declined"]
 
 
 def test_a_request_made_while_the_owner_is_down_is_delivered_once_after_restart(

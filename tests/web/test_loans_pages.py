@@ -109,11 +109,12 @@ def test_the_loan_page_explains_a_refusal(tmp_path: Path, new_db_url: Callable[[
         van = lendable(grenoble)
         lyon.pull("grenoble")
         first = ask(lyon, "grenoble", van["id"], "2027-01-10", "2027-01-12").json()["id"]
-        second = ask(lyon, "grenoble", van["id"], "2027-01-11", "2027-01-13").json()["id"]
+        other = ask(lyon, "grenoble", van["id"], "2027-02-10", "2027-02-12").json()["id"]
         exchange(lyon, grenoble)
         with browser(grenoble) as owner, browser(lyon) as borrower:
             listing = owner.get("/prets").text
             assert "2 demandes attendent votre réponse" in listing
+            assert other in listing
             page = owner.get(f"/prets/{first}")
             token = csrf_of(page.text)
             version = str(loan(grenoble, first)["version"])
@@ -133,6 +134,10 @@ def test_the_loan_page_explains_a_refusal(tmp_path: Path, new_db_url: Callable[[
                 follow_redirects=False,
             )
             assert ok.status_code == 303
+            # A request for part of the period, arriving after the acceptance, stays open
+            # (the owner may propose other dates); accepting it is refused.
+            second = ask(lyon, "grenoble", van["id"], "2027-01-11", "2027-01-13").json()["id"]
+            exchange(lyon, grenoble)
             overlap = owner.post(
                 f"/prets/{second}/action",
                 data={
