@@ -397,9 +397,11 @@ def default_pair(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
             node.stop()
 
 
+@pytest.mark.parametrize("halt", ["stop", "kill"])
 def test_a_request_queued_for_a_stopped_owner_reaches_it_within_seconds_of_its_restart(
-    default_pair: tuple[Node, Node], record_property: Any
+    default_pair: tuple[Node, Node], record_property: Any, halt: str
 ) -> None:
+    """Stopped (SIGTERM) or killed (-9: its scheduler's lease is never released)."""
     lyon, grenoble = default_pair
     resource = lendable(grenoble, f"Camion {unique_word()}")
     wait_until(
@@ -407,7 +409,7 @@ def test_a_request_queued_for_a_stopped_owner_reaches_it_within_seconds_of_its_r
         timeout=TIMEOUT,
         what="lyon to see the resource",
     )
-    grenoble.stop()
+    grenoble.stop() if halt == "stop" else grenoble.kill()
     start = date.today() + timedelta(days=90)
     loan_id = ask(lyon, "grenoble", resource["id"], start, start + timedelta(days=1))
 
