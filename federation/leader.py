@@ -2,7 +2,9 @@
 
 PostgreSQL: a session-level advisory lock held on a dedicated connection; the server frees it
 when the process dies, so another process takes over at its next attempt. SQLite: a lease row
-in `fed_leader`, renewed well within its lifetime; a dead leader's lease simply expires.
+in `fed_leader`, renewed well within its lifetime; a dead leader's lease simply expires, or is
+taken over at once when its holder was a process of this host that no longer runs (a node
+killed with -9 and restarted leads, pulls and delivers at once, not a lease later).
 """
 
 from __future__ import annotations
@@ -42,6 +44,23 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _gone(holder: str) -> bool:
+    """Whether `holder` (a `holder_id`) was a process of this host that no longer runs. A
+    holder of another host, or a process id that is alive (possibly reused), is not gone:
+    then only its lease's expiry frees the lead."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but another user's
+        return False
+    return False
+
+
 class SqliteLeadership:
     """A lease row: whoever holds an unexpired lease leads; renewing extends it."""
 
@@ -65,9 +84,18 @@ class SqliteLeadership:
                 ).rowcount
                 if taken:
                     return True
-                exists = conn.scalar(select(FedLeader.name).where(FedLeader.name == LEASE_NAME))
-                if exists:
-                    return False
+                holder = conn.scalar(select(FedLeader.holder).where(FedLeader.name == LEASE_NAME))
+                if holder is not None:
+                    if not _gone(holder):
+                        return False
+                    log.info("the scheduler's leader %s is gone: taking over its lease", holder)
+                    return bool(
+                        conn.execute(
+                            update(FedLeader)
+                            .where(FedLeader.name == LEASE_NAME, FedLeader.holder == holder)
+                            .values(holder=self.holder, expires_at=expires)
+                        ).rowcount
+                    )
                 conn.execute(
                     insert(FedLeader).values(
                         name=LEASE_NAME, holder=self.holder, expires_at=expires

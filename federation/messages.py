@@ -1,5 +1,10 @@
 """Cross-bureau messages: a signed inbox stored on receipt and processed later, and an outbox
-retried with backoff until the recipient's inbox accepts it."""
+retried with backoff until the recipient's inbox accepts it.
+
+The backoff only spaces out attempts at a peer that stays away: any sign of life from it (a
+request it signed, a pull from it that succeeded) makes every message waiting for it due at
+once (`peer_seen`), so a message leaves as soon as its recipient is back.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +29,7 @@ __all__ = [
     "SenderMismatch",
     "deliver_outbox_once",
     "enqueue_message",
+    "peer_seen",
     "process_inbox_once",
     "store_inbox_message",
 ]
@@ -154,6 +160,22 @@ def enqueue_message(
     return message
 
 
+def peer_seen(session: Session, *, peer: str, now: datetime) -> int:
+    """`peer` just showed it is up: every message waiting for it is due now, whatever its
+    backoff said, in the caller's transaction. Returns how many were waiting."""
+    result = session.execute(
+        update(FedOutbox)
+        .where(
+            FedOutbox.recipient == peer,  # the (recipient, key) index answers
+            FedOutbox.delivered_at.is_(None),
+            FedOutbox.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def deliver_outbox_once(
     factory: sessionmaker[Session],
     *,
@@ -203,6 +225,18 @@ def deliver_outbox_once(
                 delivered += 1
             else:
                 unreachable.add(row.recipient)
+                delay = backoff(row.attempts)
                 row.last_error = error
-                row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts))
+                row.next_attempt_at = now + timedelta(seconds=delay)
+                log.warning(
+                    "message %s (%s) to %s not delivered, attempt %d: %s; next attempt in %.0f s,"
+                    " or as soon as %s shows a sign of life",
+                    row.message_id,
+                    row.kind,
+                    row.recipient,
+                    row.attempts,
+                    error,
+                    delay,
+                    row.recipient,
+                )
     return delivered

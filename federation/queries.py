@@ -73,26 +73,42 @@ def active_peers(session: Session) -> list[str]:
 
 @dataclass(frozen=True)
 class QueuedMessage:
-    """A message in the outbox, and whether the recipient's inbox took it."""
+    """A message in the outbox: whether the recipient's inbox took it, since when it waits,
+    how often delivery failed and when it is tried next."""
 
     recipient: str
     idempotency_key: str
     delivered: bool
+    created_at: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
 
 
 def queued_message(
     session: Session, *, recipient: str, idempotency_key: str
 ) -> QueuedMessage | None:
     """The message queued to `recipient` under `idempotency_key`, if it is in the outbox."""
-    delivered_at = session.execute(
-        select(FedOutbox.delivered_at).where(
+    row = session.execute(
+        select(
+            FedOutbox.delivered_at,
+            FedOutbox.created_at,
+            FedOutbox.attempts,
+            FedOutbox.next_attempt_at,
+        ).where(
             FedOutbox.recipient == recipient,  # the (recipient, key) index answers
             FedOutbox.idempotency_key == idempotency_key,
         )
     ).first()
-    if delivered_at is None:
+    if row is None:
         return None
-    return QueuedMessage(recipient, idempotency_key, delivered_at[0] is not None)
+    return QueuedMessage(
+        recipient,
+        idempotency_key,
+        row.delivered_at is not None,
+        row.created_at,
+        row.attempts,
+        row.next_attempt_at,
+    )
 
 
 def withdraw_message(session: Session, message: QueuedMessage) -> None:

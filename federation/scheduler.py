@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from federation.config import FederationConfig
 from federation.leader import Leadership
+from federation.messages import peer_seen
 from federation.models import FedPeer
 from federation.notifier import Notifier
 from federation.sync import SyncEngine, SyncReport
@@ -100,6 +101,9 @@ class SyncScheduler:
             # In the transaction that records the pull's outcome: one write per pull.
             if report.ok:
                 peer.failures = 0
+                session = Session.object_session(peer)
+                if session is not None:  # it answered: what waits for it leaves now
+                    peer_seen(session, peer=peer.slug, now=self._now())
                 # A notify that another process marked while we pulled asks for another
                 # pull: keep it. A backoff still in the future (this pull answered a
                 # notify) is over.

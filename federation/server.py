@@ -94,6 +94,7 @@ class FederationServer:
         nonces: NonceStore,
         identity: Callable[[], IdentityDocument],
         on_notify: Callable[[str, Notify], None],
+        on_peer_seen: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
@@ -104,6 +105,7 @@ class FederationServer:
         self._nonces = nonces
         self._identity = identity
         self._on_notify = on_notify
+        self._on_peer_seen = on_peer_seen
         self._clock = clock
         self.router = self._build_router()
 
@@ -157,6 +159,9 @@ class FederationServer:
             if body.too_large:
                 raise BodyTooLarge(f"body exceeds {self._config.max_body_bytes} bytes")
             peer = self._authenticate(request, body.data)
+            if self._on_peer_seen is not None:
+                # A request it signed (a notify, a message, a pull of our logs): it is up.
+                self._on_peer_seen(peer)
             status, payload = handler(peer)
         except FederationError as exc:
             self._metrics.requests_refused.labels(reason=exc.reason).inc()

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from schemas.common import StrictModel
 
@@ -22,6 +23,20 @@ KIND_LOAN_STATE = "loan.state"
 KIND_LOAN_UNKNOWN = "loan.unknown"
 
 MAX_LOAN_DAYS = 366
+# The error code (API field error and page message) of a loan asked to start before today.
+STARTS_IN_PAST = "loan_starts_in_past"
+
+
+def not_started(starts_on: date | None) -> date | None:
+    """A loan asked for (or proposed) must not start before today: the day has gone, and the
+    owner could only decline it."""
+    if starts_on is not None and starts_on < date.today():
+        raise PydanticCustomError(
+            STARTS_IN_PAST,
+            "a loan cannot start in the past: starts_on is before today ({today})",
+            {"today": date.today().isoformat()},
+        )
+    return starts_on
 
 
 class LoanState(StrEnum):
@@ -84,11 +99,11 @@ class LoanRequestCreate(StrictModel):
         min_length=1, max_length=300, description="Who to call about this loan (name, phone)."
     )
 
+    _not_started = field_validator("starts_on")(not_started)
+
     @model_validator(mode="after")
     def _period(self) -> LoanRequestCreate:
         Period(starts_on=self.starts_on, ends_on=self.ends_on)
-        if self.ends_on < date.today():
-            raise ValueError("this period is over: ends_on is before today")
         return self
 
 
@@ -103,6 +118,8 @@ class LoanActionCreate(StrictModel):
         None, description="The version you acted on; alternatively send `If-Match`."
     )
 
+    _not_started = field_validator("starts_on")(not_started)
+
     @model_validator(mode="after")
     def _complete(self) -> LoanActionCreate:
         if self.action in (LoanAction.decline, LoanAction.cancel) and not self.reason.strip():
@@ -111,8 +128,6 @@ class LoanActionCreate(StrictModel):
             if self.starts_on is None or self.ends_on is None:
                 raise ValueError("a counter-offer needs starts_on and ends_on")
             Period(starts_on=self.starts_on, ends_on=self.ends_on)
-            if self.ends_on < date.today():
-                raise ValueError("this period is over: ends_on is before today")
         return self
 
 

@@ -63,6 +63,10 @@ class Side(StrEnum):
 
 
 UNKNOWN_AT_OWNER = "le bureau propriétaire ne connaît pas ce prêt"
+# A reason code (the loan's `reason`, the history note): the owner accepted another loan of
+# the resource over part of this one's period, so this request was declined automatically.
+# Pages translate it; the borrower never learns who was preferred.
+OVERLAP_ACCEPTED = "overlap_accepted"
 
 # States after which a resource's busy periods, shown to the network, may have changed.
 REPUBLISH = frozenset(
@@ -207,6 +211,15 @@ def delivered(session: Session, loan: Loan) -> bool:
         return True
     row = _queued(session, loan, loan.last_message_key)
     return row is not None and row.delivered
+
+
+def undelivered(session: Session, loan: Loan) -> QueuedMessage | None:
+    """The last message this bureau queued about `loan`, while it has not reached the other
+    bureau: since when it waits (`created_at`), its attempts and when it is tried next."""
+    if not loan.last_message_key:
+        return None
+    row = _queued(session, loan, loan.last_message_key)
+    return row if row is not None and not row.delivered else None
 
 
 # -- borrower side ---------------------------------------------------------------------------
@@ -456,6 +469,7 @@ def handle_request(
                 action="accept",
                 note="proposée dans une offre d'accueil",
             )
+            _decline_overlapping(session, exchange, loan, actor=actor)
     session.flush()
     audit(
         session,
@@ -546,6 +560,7 @@ def handle_action(
             _change(loan, LoanState.declined, by=exchange.own, action="decline", note=loan.reason)
         else:
             _change(loan, LoanState.accepted, by=sender, action="accept_counter")
+            _decline_overlapping(session, exchange, loan, actor=_peer_actor(sender))
     elif message.action is LoanAction.cancel and state in OPEN_STATES | {LoanState.accepted}:
         loan.reason = message.reason
         _change(loan, LoanState.cancelled, by=sender, action="cancel", note=message.reason)
@@ -689,6 +704,8 @@ def act(
     )
     _publish_state(session, exchange, loan, resource)
     webhooks.record(session, exchange, "loan.updated", loan_payload(loan))
+    if action is LoanAction.accept:
+        _decline_overlapping(session, exchange, loan, actor=actor)
     return loan
 
 
@@ -729,6 +746,41 @@ def _withdraw(
     )
     webhooks.record(session, exchange, "loan.updated", loan_payload(loan))
     return loan
+
+
+def _decline_overlapping(session: Session, exchange: Exchange, loan: Loan, *, actor: Actor) -> None:
+    """Owner: `loan` now holds its resource, so the requests for part of the same period can
+    no longer be granted: each is declined (reason `OVERLAP_ACCEPTED`) and its borrower told,
+    rather than left « demandé » until someone declines it by hand. The caller holds the
+    resource's row lock, so no request is accepted meanwhile."""
+    losers = session.scalars(
+        select(Loan)
+        .where(
+            Loan.role == OWNER,
+            Loan.resource_id == loan.resource_id,
+            Loan.id != loan.id,
+            Loan.state == LoanState.requested.value,
+            Loan.starts_on <= loan.ends_on,
+            Loan.ends_on >= loan.starts_on,
+        )
+        .order_by(Loan.starts_on, Loan.id)
+        .with_for_update()
+    ).all()
+    for other in losers:
+        other.reason = OVERLAP_ACCEPTED
+        _change(other, LoanState.declined, by=exchange.own, action="decline", note=OVERLAP_ACCEPTED)
+        other.version += 1
+        audit(
+            session,
+            actor=actor,
+            action="loan.decline",
+            entity="loan",
+            entity_id=other.id,
+            summary=f"{other.resource_name} → {other.borrower} ({OVERLAP_ACCEPTED})",
+        )
+        # Declining a request frees nothing: the busy periods the network sees stay as they are.
+        _publish_state(session, exchange, other, None)
+        webhooks.record(session, exchange, "loan.updated", loan_payload(other))
 
 
 def _overlaps(session: Session, loan: Loan) -> bool:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from node.web.i18n import N_
+from schemas.loans import STARTS_IN_PAST
 
 Translate = Callable[[str], str]
 M = TypeVar("M", bound=BaseModel)
@@ -107,6 +108,7 @@ MESSAGES: dict[str, str] = {
     "less_than_equal": N_("Saisissez un nombre inférieur ou égal à %(le)s."),
     "greater_than": N_("Saisissez un nombre supérieur à %(gt)s."),
     "extra_forbidden": N_("Champ inattendu."),
+    STARTS_IN_PAST: N_("Un prêt ne peut pas commencer avant aujourd'hui."),
 }
 EMAIL_MESSAGE = N_("Saisissez une adresse e-mail valide (nom@exemple.fr).")
 GENERIC_MESSAGE = N_("Valeur invalide.")

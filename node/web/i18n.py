@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -110,6 +110,10 @@ class Speaker:
         if value is None:
             return ""
         return format_datetime(value, format="short", tzinfo=PARIS, locale=self.locale)
+
+    def duration(self, value: dt.timedelta) -> str:
+        """How long, rounded to its largest unit: `3 min`, `2 h`, `5 j`."""
+        return format_timedelta(max(value, dt.timedelta(0)), format="short", locale=self.locale)
 
     def number(self, value: int | float | Decimal) -> str:
         return format_decimal(value, locale=self.locale)

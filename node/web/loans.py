@@ -3,6 +3,7 @@ productions is in `node.web.hosting`)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,13 +15,14 @@ from node.models import Loan, NetworkResource
 from node.problems import DomainError
 from node.services import loans
 from node.services.loans import Exchange
+from node.services.origins import known_origins
 from node.web.deps import Posted, StaffViewer, check_csrf
 from node.web.editing import Outcome, form_page, posted_version, submit
 from node.web.forms import Field, field_errors
 from node.web.i18n import N_
 from node.web.lists import notice, offset_of, page_links
 from node.web.templating import render, speaker
-from schemas.loans import LoanActionCreate, LoanRequestCreate
+from schemas.loans import STARTS_IN_PAST, LoanActionCreate, LoanRequestCreate
 
 router = APIRouter()
 
@@ -55,6 +57,13 @@ REQUEST_FIELDS = (
     Field("return_place", N_("Lieu de retour")),
     Field("contact", N_("Contact (nom, téléphone)"), required=True),
 )
+# Reasons the node writes as codes (`loans.OVERLAP_ACCEPTED`), in the words of the page.
+REASONS = {
+    loans.OVERLAP_ACCEPTED: N_(
+        "Refusée automatiquement : le bureau propriétaire a accordé la ressource à une autre "
+        "demande sur une partie de cette période."
+    ),
+}
 
 
 def _exchange(request: Request) -> Exchange:
@@ -145,9 +154,39 @@ def loan_page(loan_id: str, request: Request, db: Db, viewer: StaffViewer) -> Re
     return _loan_page(request, db, loan)
 
 
+def _bureau_names(db: Db) -> dict[str, str]:
+    return {slug: info.name or slug for slug, info in known_origins(db).items()}
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite's
+
+
+def _delivery(request: Request, db: Db, loan: Loan, names: dict[str, str]) -> str:
+    """Where this bureau's last message about the loan is, while it has not arrived."""
+    row = loans.undelivered(db, loan)
+    if row is None or row.created_at is None:
+        return ""
+    speak = speaker(request)
+    _ = speak.gettext
+    now = datetime.now(UTC)
+    text = _("En attente de livraison à %(bureau)s depuis %(duration)s.") % {
+        "bureau": names.get(row.recipient, row.recipient),
+        "duration": speak.duration(now - _utc(row.created_at)),
+    }
+    if row.attempts and row.next_attempt_at is not None:
+        later = _utc(row.next_attempt_at) - now
+        text += " " + _(
+            "Le dernier essai a échoué : le message repartira dès que ce bureau donnera "
+            "signe de vie (au plus tard dans %(duration)s)."
+        ) % {"duration": speak.duration(later)}
+    return text
+
+
 def _loan_page(
     request: Request, db: Db, loan: Loan, *, error: str = "", status_code: int = 200
 ) -> Response:
+    names = _bureau_names(db)
     return render(
         request,
         "loan.html",
@@ -156,8 +195,10 @@ def _loan_page(
             "loan": loan,
             "states": STATES,
             "actions": ACTIONS,
+            "reasons": REASONS,
             "allowed": [a.value for a in loans.available_actions(db, loan)],
-            "delivered": loans.delivered(db, loan),
+            "delivery": _delivery(request, db, loan, names),
+            "names": names,
             "history": _history(loan),
             "error": error,
             "notice": notice(request),
@@ -184,9 +225,10 @@ def loan_action(
     except ValidationError as exc:
         errors = field_errors(exc, _)
         message = next(iter(errors.values()), "")
+        past = any(e["type"] == STARTS_IN_PAST for e in exc.errors())
         if raw["action"] in ("decline", "cancel") and not raw["reason"]:
             message = _("Indiquez la raison.")
-        elif raw["action"] == "counter":
+        elif raw["action"] == "counter" and not past:
             message = _("Indiquez des dates valides (la fin après le début).")
         return _loan_page(request, db, loan, error=message, status_code=422)
     try:

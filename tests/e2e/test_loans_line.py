@@ -1,6 +1,8 @@
 """Loans between real nodes of the line lyon – grenoble – annecy (grenoble owns the resources):
 a loan from request to return entirely from the pages, two overlapping requests never both
-accepted, a request waiting for an offline owner, and kill -9 on either side mid-exchange."""
+accepted (the loser declined with the acceptance), a request waiting for an offline owner,
+and kill -9 on either side mid-exchange; then, on two nodes with the default sync interval
+and backoff, a request queued for a stopped owner reaching it as soon as it is back."""
 
 from __future__ import annotations
 
@@ -8,19 +10,31 @@ import random
 import re
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import closing
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from federation.models import FedInbox
+from federation.models import FedInbox, FedOutbox
 from node.actors import Role
 from node.db import make_engine, make_sessionmaker
 from node.services import accounts
-from tests.e2e.nodes import Line, Node, unique_word, wait_until
+from tests.e2e.nodes import (
+    NODE_ENV,
+    TERRITORIES,
+    Line,
+    Node,
+    boot,
+    make_node,
+    peer,
+    unique_word,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -280,9 +294,15 @@ def test_two_bureaus_asking_for_overlapping_periods_never_both_get_it(line: Line
         timeout=TIMEOUT,
         what="the winner to see its loan accepted",
     )
-    assert loan_of(borrowers[loser], ids[loser])["state"] == "requested"  # type: ignore[index]
+    # The loser is declined with the acceptance, and its borrower told why.
+    told = wait_until(
+        lambda: in_state(borrowers[loser], ids[loser], "declined"),
+        timeout=TIMEOUT,
+        what="the loser to see its request declined",
+    )
+    assert told["reason"] == "overlap_accepted"
     held = [loan_of(grenoble, i)["state"] for i in ids.values()]  # type: ignore[index]
-    assert sorted(held) == ["accepted", "requested"]
+    assert sorted(held) == ["accepted", "declined"]
 
 
 def test_a_request_made_while_the_owner_is_down_is_delivered_once_after_restart(
@@ -359,3 +379,72 @@ def test_kill_9_of_either_side_mid_exchange_still_converges(line: Line, victim: 
         what="lyon to see the acceptance after the crash",
     )
     assert agreed(grenoble, lyon, loan_id)
+
+
+@pytest.fixture
+def default_pair(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
+    """lyon and grenoble, peered, with every federation setting at its default (pulls every
+    30 s, a failed delivery waits a minute, then two...)."""
+    pair = [make_node(tmp_path, "lyon"), make_node(tmp_path, "grenoble")]
+    for node in pair:
+        node.env = {k: v for k, v in node.env.items() if k not in NODE_ENV}
+    try:
+        boot(pair, TERRITORIES, health_timeout=60)
+        peer((pair[0], pair[1]), (pair[1], pair[0]))
+        yield pair[0], pair[1]
+    finally:
+        for node in pair:
+            node.stop()
+
+
+@pytest.mark.parametrize("halt", ["stop", "kill"])
+def test_a_request_queued_for_a_stopped_owner_reaches_it_within_seconds_of_its_restart(
+    default_pair: tuple[Node, Node], record_property: Any, halt: str
+) -> None:
+    """Stopped (SIGTERM) or killed (-9: its scheduler's lease is never released)."""
+    lyon, grenoble = default_pair
+    resource = lendable(grenoble, f"Camion {unique_word()}")
+    wait_until(
+        lambda: sees_resource(lyon, "grenoble", resource["id"]),
+        timeout=TIMEOUT,
+        what="lyon to see the resource",
+    )
+    grenoble.stop() if halt == "stop" else grenoble.kill()
+    start = date.today() + timedelta(days=90)
+    loan_id = ask(lyon, "grenoble", resource["id"], start, start + timedelta(days=1))
+
+    def failed_attempt() -> datetime | None:
+        engine = make_engine(database_of(lyon))
+        try:
+            with make_sessionmaker(engine)() as db:
+                row = db.scalars(
+                    select(FedOutbox).where(FedOutbox.idempotency_key == f"loan.request:{loan_id}")
+                ).one()
+        finally:
+            engine.dispose()
+        return row.next_attempt_at if row.attempts else None
+
+    retry_at = wait_until(failed_attempt, timeout=TIMEOUT, what="lyon's first failed attempt")
+    # Without a sign of life, the next attempt would be close to a minute away.
+    assert retry_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(seconds=30)
+
+    started = time.monotonic()
+    grenoble.start()
+    grenoble.wait_healthy(60)  # a loaded machine starts Python slowly
+    back = time.monotonic()
+    wait_until(
+        lambda: in_state(grenoble, loan_id, "requested"),
+        timeout=TIMEOUT,
+        what="the request to reach grenoble after its restart",
+    )
+    reached = time.monotonic()
+    record_property(
+        "e2e_request_after_restart_s",
+        f"{reached - back:.2f} after healthy ({reached - started:.2f} after start)",
+    )
+    assert reached - back < 5.0
+    wait_until(
+        lambda: agreed(grenoble, lyon, loan_id),
+        timeout=TIMEOUT,
+        what="lyon to hear grenoble's answer",
+    )

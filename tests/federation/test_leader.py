@@ -1,14 +1,21 @@
-"""Leader election: one scheduler per node, and a quick takeover when the leader goes."""
+"""Leader election: one scheduler per node, and a quick takeover when the leader goes (at once
+when it was a process of this host that died without releasing its SQLite lease)."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, insert
 
-from federation.leader import leadership_for
-from federation.models import FedBase
+from federation.leader import LEASE_NAME, leadership_for
+from federation.models import FedBase, FedLeader
 from node.db import make_engine
 from tests.processes import wait_for
 
@@ -51,6 +58,39 @@ def test_an_expired_sqlite_lease_is_taken_over(new_db_url: Callable[[str], str])
         time.sleep(0.3)  # the first leader died without releasing: its lease runs out
         assert second.hold() is True
         assert first.hold() is False
+    finally:
+        engine.dispose()
+
+
+def test_a_sqlite_lease_of_a_process_gone_from_this_host_is_taken_over_at_once(
+    new_db_url: Callable[[str], str],
+) -> None:
+    url = new_db_url("gone")
+    if not url.startswith("sqlite"):
+        pytest.skip("leases are SQLite's mechanism; PostgreSQL frees the lock with the session")
+    engine = make_engine(url)
+    FedBase.metadata.create_all(engine)
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    host = socket.gethostname()
+    try:
+        contender = leadership_for(engine, node="lyon", lease_seconds=60)
+        far = datetime.now(UTC) + timedelta(minutes=1)
+        for holder, taken in (
+            (f"elsewhere:{ended.stdout.strip()}:abcd1234", False),  # another host: its lease runs
+            (f"{host}:{os.getpid()}:abcd1234", False),  # alive here
+            (f"{host}:{ended.stdout.strip()}:abcd1234", True),  # killed -9, never released
+        ):
+            with engine.begin() as conn:
+                conn.execute(delete(FedLeader))
+                conn.execute(
+                    insert(FedLeader).values(name=LEASE_NAME, holder=holder, expires_at=far)
+                )
+            assert contender.hold() is taken, holder
     finally:
         engine.dispose()
 

@@ -1,5 +1,7 @@
 """Loans between in-process bureaus: request → counter-offer → acceptance → pick-up → return,
-the owner deciding, both sides showing the same loan, overlaps refused, duplicates harmless."""
+the owner deciding, both sides showing the same loan, overlaps refused (and the overlapping
+requests declined once one is accepted), loans starting in the past refused, duplicates
+harmless."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +25,9 @@ from node.problems import Conflict, Forbidden
 from node.services import accounts
 from node.services import loans as loans_service
 from schemas.federation import InboxMessage
-from schemas.loans import LoanAction, LoanActionCreate
+from schemas.loans import STARTS_IN_PAST, LoanAction, LoanActionCreate
 from tests.archipelago import Bureau, line
-from tests.web.pages import browser
+from tests.web.pages import browser, csrf_of
 
 STAFF = Actor(name="régie", role=Role.staff)
 
@@ -231,9 +234,9 @@ def test_two_overlapping_loans_are_never_both_accepted(
         assert sorted(answers.values()) == [200, 409], answers
         winner = first if answers[first] == 200 else second
         loser = second if winner == first else first
+        assert loan(grenoble, loser)["state"] == "declined"  # declined with the acceptance
         refused = act(grenoble, loser, "accept")
         assert refused.status_code == 409
-        assert "already lent" in refused.json()["detail"]
         assert act(grenoble, apart, "accept").status_code == 200 or winner == second
         exchange(grenoble, lyon, annecy)
         holding = [i for i in ids if loan(grenoble, i)["state"] in ("accepted", "picked_up")]
@@ -514,7 +517,8 @@ def test_loans_are_for_staff_and_for_periods_not_over(
         van = lendable(grenoble)
         lyon.pull("grenoble")
         past = ask(lyon, "grenoble", van["id"], "2020-01-01", "2020-01-02")
-        assert past.status_code == 422 and "over" in past.text
+        assert past.status_code == 422
+        assert [e["code"] for e in past.json()["errors"]] == [STARTS_IN_PAST]
         someone = lyon.client.post(
             "/api/members", json={"display_name": "Sociétaire"}, headers=lyon.staff
         ).json()
@@ -523,3 +527,99 @@ def test_loans_are_for_staff_and_for_periods_not_over(
         member = {"Authorization": f"Bearer {token}"}
         assert lyon.client.get("/api/loans", headers=member).status_code == 403
         assert lyon.client.get("/api/hosting/offers", headers=member).status_code == 403
+
+
+def test_accepting_a_loan_declines_the_requests_it_overlaps_and_tells_their_borrowers(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble", "annecy") as (lyon, grenoble, annecy):
+        desk = lendable(grenoble, "Console son 32 voies")
+        lyon.pull("grenoble")
+        annecy.pull("grenoble")
+        chosen = ask(lyon, "grenoble", desk["id"], "2027-03-01", "2027-03-05").json()["id"]
+        loser = ask(annecy, "grenoble", desk["id"], "2027-03-04", "2027-03-08").json()["id"]
+        apart = ask(annecy, "grenoble", desk["id"], "2027-03-06", "2027-03-08").json()["id"]
+        exchange(lyon, annecy, grenoble)
+        assert act(grenoble, chosen, "accept").status_code == 200
+        declined = loan(grenoble, loser)
+        assert (declined["state"], declined["reason"]) == ("declined", "overlap_accepted")
+        assert declined["history"][-1]["action"] == "decline"
+        assert loan(grenoble, apart)["state"] == "requested"  # no day in common: still open
+        exchange(grenoble, lyon, annecy)
+        told = loan(annecy, loser)
+        assert (told["state"], told["pending"]) == ("declined", "")
+        same_view(declined, told)
+
+        # The borrower's acceptance of a counter-offer declines what it overlaps too.
+        counter = act(grenoble, apart, "counter", starts_on="2027-03-20", ends_on="2027-03-22")
+        assert counter.status_code == 200
+        late = ask(lyon, "grenoble", desk["id"], "2027-03-21", "2027-03-24").json()["id"]
+        exchange(grenoble, annecy, lyon)
+        assert act(annecy, apart, "accept_counter").status_code == 200
+        exchange(annecy, grenoble, lyon)
+        assert loan(grenoble, apart)["state"] == "accepted"
+        assert (loan(lyon, late)["state"], loan(lyon, late)["reason"]) == (
+            "declined",
+            "overlap_accepted",
+        )
+        with browser(annecy) as pages:  # last: leaving it stops the bureau's federation
+            page = pages.get(f"/prets/{loser}").text
+        assert "le bureau propriétaire a accordé la ressource à une autre demande" in page
+        assert "Bureau de Lyon" not in page and "lyon" not in page  # never to whom
+
+
+def test_a_loan_starting_in_the_past_is_refused_and_nothing_is_stored(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble") as (lyon, grenoble):
+        van = lendable(grenoble)
+        lyon.pull("grenoble")
+        today = date.today()
+        started = ask(
+            lyon,
+            "grenoble",
+            van["id"],
+            (today - timedelta(days=1)).isoformat(),
+            (today + timedelta(days=5)).isoformat(),
+        )
+        assert started.status_code == 422, started.text
+        problem = started.json()
+        assert problem["code"] == "invalid_request"
+        assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+            ("body.starts_on", STARTS_IN_PAST)
+        ]
+        with lyon.engine.connect() as conn:
+            assert conn.execute(select(Loan.id)).all() == []
+            assert conn.execute(select(FedOutbox.id)).all() == []
+        # Starting today is fine; so is a counter-offer, but not one starting yesterday.
+        loan_id = ask(lyon, "grenoble", van["id"], today.isoformat(), today.isoformat()).json()[
+            "id"
+        ]
+        exchange(lyon, grenoble)
+        late = act(
+            grenoble,
+            loan_id,
+            "counter",
+            starts_on=(today - timedelta(days=1)).isoformat(),
+            ends_on=today.isoformat(),
+        )
+        assert late.status_code == 422
+        assert [e["code"] for e in late.json()["errors"]] == [STARTS_IN_PAST]
+        assert loan(grenoble, loan_id)["state"] == "requested"
+        with browser(lyon) as pages:  # last: leaving it stops the bureau's federation
+            form_url = f"/prets/demander/grenoble/{van['id']}"
+            form = pages.get(form_url)
+            refused = pages.post(
+                form_url,
+                data={
+                    "csrf_token": csrf_of(form.text),
+                    "starts_on": (today - timedelta(days=1)).isoformat(),
+                    "ends_on": (today + timedelta(days=5)).isoformat(),
+                    "purpose": "Résidence",
+                    "contact": "Inès",
+                },
+            )
+        assert refused.status_code == 422
+        assert "Un prêt ne peut pas commencer avant aujourd&#39;hui." in refused.text
+        with lyon.engine.connect() as conn:  # the refused form stored nothing either
+            assert conn.execute(select(Loan.id)).scalars().all() == [loan_id]

@@ -1,13 +1,18 @@
 """The pages of loans and hosting between in-process bureaus: a host offers a technician and
 a resource from "Accueil de tournées", the producer accepts from the offer's page, and the
-loan page explains what it refuses."""
+loan page explains what it refuses and where a message that has not arrived waits."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+from sqlalchemy import update
+
+from federation.models import FedOutbox
 from tests.archipelago import line
 from tests.node.test_hosting import DAY, local_technician, touring_date
 from tests.node.test_loans import ask, exchange, lendable, loan
@@ -104,11 +109,12 @@ def test_the_loan_page_explains_a_refusal(tmp_path: Path, new_db_url: Callable[[
         van = lendable(grenoble)
         lyon.pull("grenoble")
         first = ask(lyon, "grenoble", van["id"], "2027-01-10", "2027-01-12").json()["id"]
-        second = ask(lyon, "grenoble", van["id"], "2027-01-11", "2027-01-13").json()["id"]
+        other = ask(lyon, "grenoble", van["id"], "2027-02-10", "2027-02-12").json()["id"]
         exchange(lyon, grenoble)
         with browser(grenoble) as owner, browser(lyon) as borrower:
             listing = owner.get("/prets").text
             assert "2 demandes attendent votre réponse" in listing
+            assert other in listing
             page = owner.get(f"/prets/{first}")
             token = csrf_of(page.text)
             version = str(loan(grenoble, first)["version"])
@@ -128,6 +134,10 @@ def test_the_loan_page_explains_a_refusal(tmp_path: Path, new_db_url: Callable[[
                 follow_redirects=False,
             )
             assert ok.status_code == 303
+            # A request for part of the period, arriving after the acceptance, stays open
+            # (the owner may propose other dates); accepting it is refused.
+            second = ask(lyon, "grenoble", van["id"], "2027-01-11", "2027-01-13").json()["id"]
+            exchange(lyon, grenoble)
             overlap = owner.post(
                 f"/prets/{second}/action",
                 data={
@@ -146,3 +156,38 @@ def test_the_loan_page_explains_a_refusal(tmp_path: Path, new_db_url: Callable[[
             assert "Annuler le prêt" in mine and "Accepter</button>" not in mine
             resource_page = owner.get(f"/ressources/{van['id']}").text
             assert "Prêts aux autres bureaux" in resource_page and "lyon" in resource_page
+
+
+def text_of(page: httpx.Response) -> str:
+    """The page's HTML with its non-breaking spaces (« 3 min ») as plain ones."""
+    return page.text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_the_loan_page_says_where_an_undelivered_request_waits(
+    tmp_path: Path, new_db_url: Callable[[str], str]
+) -> None:
+    with line(tmp_path, new_db_url, "lyon", "grenoble") as (lyon, grenoble):
+        van = lendable(grenoble)
+        lyon.pull("grenoble")
+        lyon.transport.down.add("grenoble.test")
+        loan_id = ask(lyon, "grenoble", van["id"], "2027-04-01", "2027-04-03").json()["id"]
+        with lyon.engine.begin() as conn:  # queued three minutes ago
+            conn.execute(
+                update(FedOutbox).values(created_at=datetime.now(UTC) - timedelta(seconds=185))
+            )
+        with browser(lyon) as pages:
+            queued = text_of(pages.get(f"/prets/{loan_id}"))
+            assert "En attente de livraison à Bureau de Grenoble depuis 3 min." in queued
+            assert "dernier essai" not in queued  # not tried yet
+            lyon.federation.exchange_messages()
+            failed = text_of(pages.get(f"/prets/{loan_id}"))
+            assert "Le dernier essai a échoué" in failed
+            assert "dès que ce bureau donnera signe de vie (au plus tard dans" in failed
+            english = text_of(pages.get(f"/prets/{loan_id}", headers={"Accept-Language": "en"}))
+            assert "Waiting for delivery to Bureau de Grenoble for 3 min." in english
+            lyon.transport.down.clear()
+            grenoble.federation.notify_peer("lyon")  # grenoble is back
+            lyon.federation.exchange_messages()
+            delivered = pages.get(f"/prets/{loan_id}").text
+            assert "En attente de livraison" not in delivered
+            assert "en attente de la réponse du bureau propriétaire" in delivered
