@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.common import StrictModel
+from schemas.common import StrictModel, refusal
 from schemas.engagements import EngagementTerms
 
 KIND_HOSTING_OFFER = "hosting.offer"
@@ -60,7 +60,9 @@ class HostingOfferCreate(StrictModel):
     @model_validator(mode="after")
     def _something(self) -> HostingOfferCreate:
         if not (self.crew or self.resources or self.contacts or self.note.strip()):
-            raise ValueError("an offer holds at least a member, a resource, a contact or a note")
+            raise refusal(
+                "offer_empty", "an offer holds at least a member, a resource, a contact or a note"
+            )
         return self
 
 

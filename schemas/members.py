@@ -8,14 +8,13 @@ from typing import Annotated
 from pydantic import (
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     HttpUrl,
     StringConstraints,
     model_validator,
 )
 
-from schemas.common import StrictModel, Visibility
+from schemas.common import Email, StrictModel, Visibility, refusal
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
@@ -35,7 +34,10 @@ class Availability(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Availability:
         if self.end is not None and self.end < self.start:
-            raise ValueError("the end of an availability period must not precede its start")
+            raise refusal(
+                "period_ends_before_start",
+                "the end of an availability period must not precede its start",
+            )
         return self
 
 
@@ -52,7 +54,7 @@ class MemberFields(StrictModel):
     availability: list[Availability] = Field(default_factory=list, max_length=50)
     visibility: Visibility = Visibility.local
     network_proposals: bool = Field(False, description=PROPOSALS_HELP)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str = Field("", max_length=40)
     address: str = Field("", max_length=1000)
     member_since: date | None = None
@@ -77,7 +79,7 @@ class MemberUpdate(StrictModel):
     availability: list[Availability] | None = Field(None, max_length=50)
     visibility: Visibility | None = None
     network_proposals: bool | None = Field(None, description=PROPOSALS_HELP)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=40)
     address: str | None = Field(None, max_length=1000)
     member_since: date | None = None

@@ -17,7 +17,8 @@ from node.services import hosting, loans
 from node.services.loans import Exchange
 from node.web.deps import Posted, StaffViewer, check_csrf
 from node.web.editing import Outcome, form_page, posted_version, submit
-from node.web.forms import Field, field_errors
+from node.web.errors import ERROR_MESSAGES, field_errors, problem_errors, problem_message, say
+from node.web.forms import Field, Translate
 from node.web.i18n import N_
 from node.web.lists import notice, offset_of, page_links
 from node.web.templating import render, speaker
@@ -139,8 +140,25 @@ def send_request(
     return RedirectResponse(f"/prets/{outcome.record.id}?notice=created", status_code=303)
 
 
-def _history(loan: Loan) -> list[dict[str, Any]]:
-    return list(reversed(loan.history))
+def said(code: str, typed: str, translate: Translate, **params: str) -> str:
+    """A loan's reason as the page says it: the node's sentence for `code` (none for a code
+    this node does not know), then what a person typed."""
+    sentence = say(code, translate, params) if code else None
+    return " — ".join(part for part in (sentence, typed) if part)
+
+
+def _history(loan: Loan, translate: Translate) -> list[dict[str, Any]]:
+    events = []
+    for event in reversed(loan.history):
+        asked = str(event.get("asked", ""))
+        state = str(event.get("state", ""))
+        figures = {
+            "asked": translate(ACTIONS.get(asked, asked)),
+            "state": translate(STATES.get(state, state)),
+        }
+        code, note = str(event.get("reason_code", "")), str(event.get("note", ""))
+        events.append({**event, "said": said(code, note, translate, **figures)})
+    return events
 
 
 @router.get("/prets/{loan_id}")
@@ -152,6 +170,7 @@ def loan_page(loan_id: str, request: Request, db: Db, viewer: StaffViewer) -> Re
 def _loan_page(
     request: Request, db: Db, loan: Loan, *, error: str = "", status_code: int = 200
 ) -> Response:
+    _ = speaker(request).gettext
     return render(
         request,
         "loan.html",
@@ -162,7 +181,8 @@ def _loan_page(
             "actions": ACTIONS,
             "allowed": [a.value for a in loans.available_actions(db, loan)],
             "delivered": loans.delivered(db, loan),
-            "history": _history(loan),
+            "history": _history(loan, _),
+            "reason": said(loan.reason_code, loan.reason, _),
             "error": error,
             "notice": notice(request),
         },
@@ -186,12 +206,7 @@ def loan_action(
     try:
         data = LoanActionCreate.model_validate(raw)
     except ValidationError as exc:
-        errors = field_errors(exc, _)
-        message = next(iter(errors.values()), "")
-        if raw["action"] in ("decline", "cancel") and not raw["reason"]:
-            message = _("Indiquez la raison.")
-        elif raw["action"] == "counter":
-            message = _("Indiquez des dates valides (la fin après le début).")
+        message = next(iter(field_errors(exc, _).values()), "")
         return _loan_page(request, db, loan, error=message, status_code=422)
     try:
         with db.begin_nested():  # a refusal undoes only this attempt
@@ -205,14 +220,9 @@ def loan_action(
             )
     except DomainError as exc:
         loan = loans.get_loan(db, loan_id=loan_id)
-        if isinstance(exc, loans.Overlap):
-            message = _("Cette ressource est déjà prêtée sur une partie de cette période.")
-        elif exc.status == 409:
-            message = _(
-                "Le prêt a changé entre-temps (ou attend une réponse) : voici son état actuel."
-            )
-        else:
-            message = exc.detail
+        message = problem_message(exc, _)
+        if exc.status == 409 and exc.code != "loan_overlap":  # the loan moved on: show it
+            message = _(ERROR_MESSAGES["loan_action_not_allowed"])
         return _loan_page(request, db, loan, error=message, status_code=exc.status)
     return RedirectResponse(f"/prets/{loan_id}?notice=saved", status_code=303)
 
@@ -318,15 +328,15 @@ def send_offer(
         with db.begin_nested():
             offer = hosting.create_offer(db, _exchange(request), actor=viewer.actor, data=data)
     except ValidationError as exc:
-        messages = {e.get("msg", "") for e in exc.errors()}
+        codes = {e.get("type") for e in exc.errors()}
         detail = _("Proposez au moins un membre, une ressource, un contact ou un mot.")
-        if not any("at least" in m for m in messages):
+        if "offer_empty" not in codes:
             detail = _("Vérifiez les contacts : une ligne par contact, « Nom ; rôle ; téléphone ».")
         return _offer_form(
             request, db, origin, record_id, values=values, errors={"": detail}, status_code=422
         )
     except DomainError as exc:
-        found = {e.field: e.message for e in exc.errors} or {"": exc.detail}
+        found = problem_errors(exc, _)
         return _offer_form(
             request, db, origin, record_id, values=values, errors=found, status_code=exc.status
         )
@@ -401,7 +411,7 @@ def decide_item(
         return _offer_detail(
             request,
             hosting.get_offer(db, offer_id=offer_id),
-            errors={item_id: exc.detail},
+            errors={item_id: problem_message(exc, _)},
             status_code=exc.status,
         )
     return RedirectResponse(f"/accueil/offres/{offer_id}?notice=saved", status_code=303)
