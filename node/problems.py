@@ -99,8 +99,8 @@ class TooManyRequests(DomainError):
     title = "Too Many Requests"
     code = "too_many_requests"
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail, retry_after=retry_after)
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code, retry_after=retry_after)
         self.retry_after = retry_after
 
 

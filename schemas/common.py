@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 
@@ -16,6 +25,24 @@ class Visibility(StrEnum):
     local = "local"
     network = "network"
     public = "public"
+
+
+def refusal(code: str, message: str, **context: Any) -> PydanticCustomError:
+    """A validator's refusal with a stable code: the error's `type`, hence `errors[].code` in
+    the problem document and the key pages translate (raise it where a `ValueError` would
+    only say `value_error`)."""
+    return PydanticCustomError(code, message, context or None)
+
+
+def _email(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        raise refusal("email_invalid", "value is not a valid email address") from exc
+
+
+# An e-mail address whose refusal carries the code `email_invalid`.
+Email = Annotated[EmailStr, WrapValidator(_email)]
 
 
 class FieldError(BaseModel):

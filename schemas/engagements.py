@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.common import StrictModel
+from schemas.common import StrictModel, refusal
 from schemas.tourdates import DEFAULT_TIMEZONE, zone
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, examples=["250.00"])]
@@ -73,13 +73,13 @@ class EngagementTerms(StrictModel):
     @model_validator(mode="after")
     def _units(self) -> EngagementTerms:
         if self.pay_basis == PayBasis.cachet and self.cachets < 1:
-            raise ValueError("a contract paid by cachet needs at least one cachet")
+            raise refusal("cachets_missing", "a contract paid by cachet needs at least one cachet")
         if self.pay_basis == PayBasis.hours and self.hours <= 0:
-            raise ValueError("a contract paid by the hour needs its hours")
+            raise refusal("hours_missing", "a contract paid by the hour needs its hours")
         if self.convention == Convention.idcc_3090 and self.annexe == Annexe.none:
-            raise ValueError("IDCC 3090 contracts name their annexe (I to VI)")
+            raise refusal("annexe_required", "IDCC 3090 contracts name their annexe (I to VI)")
         if self.convention == Convention.idcc_1285 and self.annexe != Annexe.none:
-            raise ValueError("IDCC 1285 has no annexe")
+            raise refusal("annexe_not_applicable", "IDCC 1285 has no annexe")
         return self
 
 

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from schemas.common import StrictModel
+from schemas.common import StrictModel, refusal
 from schemas.engagements import EngagementTerms
 
 KIND_HOSTING_OFFER = "hosting.offer"
@@ -125,7 +125,9 @@ class HostingOfferCreate(StrictModel):
     @model_validator(mode="after")
     def _something(self) -> HostingOfferCreate:
         if not (self.crew or self.resources or self.contacts or self.note.strip()):
-            raise ValueError("an offer holds at least a member, a resource, a contact or a note")
+            raise refusal(
+                "offer_empty", "an offer holds at least a member, a resource, a contact or a note"
+            )
         return self
 
 

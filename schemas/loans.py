@@ -12,10 +12,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from schemas.common import StrictModel
+from schemas.common import StrictModel, refusal
 
 KIND_LOAN_REQUEST = "loan.request"
 KIND_LOAN_ACTION = "loan.action"
@@ -78,11 +85,26 @@ class Period(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
-        if self.ends_on < self.starts_on:
-            raise ValueError("ends_on must be on or after starts_on")
-        if (self.ends_on - self.starts_on).days >= MAX_LOAN_DAYS:
-            raise ValueError(f"a loan lasts at most {MAX_LOAN_DAYS} days")
+        check_period(self.starts_on, self.ends_on)
         return self
+
+
+def period_end(ends_on: date | None, info: ValidationInfo) -> date | None:
+    """`ends_on` checked against the `starts_on` beside it, so a refusal names `ends_on`."""
+    starts_on = info.data.get("starts_on")
+    if starts_on is not None and ends_on is not None:
+        check_period(starts_on, ends_on)
+    return ends_on
+
+
+def check_period(starts_on: date, ends_on: date) -> None:
+    """Refuse a loan period that ends before it starts or lasts too long."""
+    if ends_on < starts_on:
+        raise refusal("period_ends_before_start", "ends_on must be on or after starts_on")
+    if (ends_on - starts_on).days >= MAX_LOAN_DAYS:
+        raise refusal(
+            "loan_too_long", "a loan lasts at most {max_days} days", max_days=MAX_LOAN_DAYS
+        )
 
 
 class LoanRequestCreate(StrictModel):
@@ -100,11 +122,7 @@ class LoanRequestCreate(StrictModel):
     )
 
     _not_started = field_validator("starts_on")(not_started)
-
-    @model_validator(mode="after")
-    def _period(self) -> LoanRequestCreate:
-        Period(starts_on=self.starts_on, ends_on=self.ends_on)
-        return self
+    _period_end = field_validator("ends_on")(period_end)
 
 
 class LoanActionCreate(StrictModel):
@@ -119,15 +137,14 @@ class LoanActionCreate(StrictModel):
     )
 
     _not_started = field_validator("starts_on")(not_started)
+    _period_end = field_validator("ends_on")(period_end)
 
     @model_validator(mode="after")
     def _complete(self) -> LoanActionCreate:
         if self.action in (LoanAction.decline, LoanAction.cancel) and not self.reason.strip():
-            raise ValueError(f"a reason is required to {self.action.value}")
-        if self.action is LoanAction.counter:
-            if self.starts_on is None or self.ends_on is None:
-                raise ValueError("a counter-offer needs starts_on and ends_on")
-            Period(starts_on=self.starts_on, ends_on=self.ends_on)
+            raise refusal("reason_required", f"a reason is required to {self.action.value}")
+        if self.action is LoanAction.counter and (self.starts_on is None or self.ends_on is None):
+            raise refusal("counter_needs_dates", "a counter-offer needs starts_on and ends_on")
         return self
 
 
@@ -142,7 +159,10 @@ class LoanEvent(BaseModel):
     state: LoanState
     starts_on: date | None = None
     ends_on: date | None = None
-    note: str = ""
+    note: str = Field("", description="What a person typed, if anything.")
+    reason_code: str = Field(
+        "", max_length=40, description="What the owner's node says about this step (a slug)."
+    )
 
 
 class LoanPublic(BaseModel):
@@ -163,7 +183,10 @@ class LoanPublic(BaseModel):
     return_place: str
     contact: str
     state: LoanState
-    reason: str
+    reason: str = Field(description="What a person typed: a decline's reason, a message.")
+    reason_code: str = Field(
+        description="Why the node itself declined or cancelled (`period_taken` ...), or empty."
+    )
     revision: int
     pending: str = Field(
         description="Borrower side: an action sent to the owner and not yet confirmed by it."
@@ -203,7 +226,7 @@ class LoanRequestMessage(BaseModel):
 
     @model_validator(mode="after")
     def _period(self) -> LoanRequestMessage:
-        Period(starts_on=self.starts_on, ends_on=self.ends_on)
+        check_period(self.starts_on, self.ends_on)
         return self
 
 
@@ -242,6 +265,7 @@ class LoanStateMessage(BaseModel):
     proposed_starts_on: date | None = None
     proposed_ends_on: date | None = None
     reason: str = ""
+    reason_code: str = Field("", max_length=40)
     history: list[LoanEvent] = Field(default_factory=list)
 
     def snapshot(self) -> dict[str, Any]:

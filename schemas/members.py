@@ -9,7 +9,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     HttpUrl,
     StringConstraints,
@@ -17,7 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from schemas.common import StrictModel, Visibility
+from schemas.common import Email, StrictModel, Visibility, refusal
 from schemas.shared import MAX_LINK_LENGTH
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -52,7 +51,10 @@ class Availability(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Availability:
         if self.end is not None and self.end < self.start:
-            raise ValueError("the end of an availability period must not precede its start")
+            raise refusal(
+                "period_ends_before_start",
+                "the end of an availability period must not precede its start",
+            )
         return self
 
 
@@ -69,7 +71,7 @@ class MemberFields(StrictModel):
     availability: list[Availability] = Field(default_factory=list, max_length=50)
     visibility: Visibility = Visibility.local
     network_proposals: bool = Field(False, description=PROPOSALS_HELP)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str = Field("", max_length=40)
     address: str = Field("", max_length=1000)
     member_since: date | None = None
@@ -94,7 +96,7 @@ class MemberUpdate(StrictModel):
     availability: list[Availability] | None = Field(None, max_length=50)
     visibility: Visibility | None = None
     network_proposals: bool | None = Field(None, description=PROPOSALS_HELP)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=40)
     address: str | None = Field(None, max_length=1000)
     member_since: date | None = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from schemas.common import StrictModel
+from schemas.common import Email, StrictModel
 from schemas.licences import EXAMPLES, LicenceNumber, OptionalLicenceNumber
 from schemas.members import Tag
 
@@ -37,7 +37,7 @@ class OrganisationCreate(StrictModel):
     address: str = Field("", max_length=1000)
     postal_code: str = Field("", max_length=20)
     licence_number: LicenceNumber = Field("", max_length=60, description=LICENCE_HELP)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str = Field("", max_length=40)
     website: HttpUrl | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=50)
@@ -55,7 +55,7 @@ class OrganisationUpdate(StrictModel):
     address: str | None = Field(None, max_length=1000)
     postal_code: str | None = Field(None, max_length=20)
     licence_number: OptionalLicenceNumber = Field(None, max_length=60, description=LICENCE_HELP)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=40)
     website: HttpUrl | None = None
     tags: list[Tag] | None = Field(None, max_length=50)
@@ -96,7 +96,7 @@ class ContactCreate(StrictModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: str = Field("", max_length=120, examples=["programmatrice"])
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str = Field("", max_length=40)
     notes: str = Field("", max_length=5000)
 
@@ -106,7 +106,7 @@ class ContactUpdate(StrictModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     role: str | None = Field(None, max_length=120)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=40)
     notes: str | None = Field(None, max_length=5000)
     version: int | None = Field(

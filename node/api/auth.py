@@ -82,14 +82,17 @@ def change_password(
 ) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
-        raise DomainError("change your password from a login session, not with an API token")
+        raise DomainError(
+            "change your password from a login session, not with an API token",
+            code="password_change_needs_session",
+        )
     account, _login = accounts.session_account(db, cookie)
     try:
         accounts.change_password(
             db, account_id=account.id, current=data.current_password, new=data.new_password
         )
     except Unauthenticated as exc:
-        raise DomainError(str(exc)) from exc
+        raise DomainError(exc.detail, code=exc.code) from exc
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -67,7 +67,7 @@ def get_actor(request: Request, db: Db) -> Actor:
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("use `Authorization: Bearer <token>`")
+            raise Unauthenticated("use `Authorization: Bearer <token>`", code="bearer_malformed")
         return accounts.actor_for_token(db, token.strip())
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
@@ -76,7 +76,8 @@ def get_actor(request: Request, db: Db) -> Actor:
             login.csrf_token
         ):
             raise Forbidden(
-                f"a request made with a login session must carry the {CSRF_HEADER} header"
+                f"a request made with a login session must carry the {CSRF_HEADER} header",
+                code="csrf_missing",
             )
         return accounts.actor_for_account(account)
     raise Unauthenticated("authenticate with a bearer token or log in")
@@ -90,7 +91,10 @@ def require(role: Role) -> object:
 
     def check(actor: CurrentActor) -> Actor:
         if not actor.can(role):
-            raise Forbidden(f"this needs the {role.value} role; you are {actor.role.value}")
+            raise Forbidden(
+                f"this needs the {role.value} role; you are {actor.role.value}",
+                code="role_required",
+            )
         return actor
 
     return Depends(check)
@@ -106,7 +110,9 @@ def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | No
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
     if not value.isdigit():
-        raise DomainError(f'If-Match must be a version ETag like "3", not {if_match!r}')
+        raise DomainError(
+            f'If-Match must be a version ETag like "3", not {if_match!r}', code="if_match_invalid"
+        )
     return int(value)
 
 

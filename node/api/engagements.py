@@ -35,11 +35,11 @@ async def csv_body(request: Request) -> str:
     """The request body as CSV text (UTF-8, a BOM tolerated)."""
     raw = await request.body()
     if len(raw) > MAX_GRID_BYTES:
-        raise DomainError(f"a grid is at most {MAX_GRID_BYTES} bytes")
+        raise DomainError(f"a grid is at most {MAX_GRID_BYTES} bytes", code="grid_too_large")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DomainError("the grid must be UTF-8 text") from exc
+        raise DomainError("the grid must be UTF-8 text", code="grid_not_utf8") from exc
 
 
 def _one(db: Db, row: Engagement, response: Response) -> EngagementPublic:

@@ -28,7 +28,9 @@ def set_hint(
 def get_hint(organisation_id: str, db: Db, _actor: CurrentActor) -> ContactHintPublic:
     hint = service.get_hint(db, organisation_id=organisation_id)
     if hint is None:
-        raise NotFound("the bureau does not share a contact hint for this organisation")
+        raise NotFound(
+            "the bureau does not share a contact hint for this organisation", code="hint_missing"
+        )
     return ContactHintPublic(organisation_id=hint.organisation_id, person=hint.person)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from node.actors import Actor, Role
+from node.actors import Actor
 from node.api.deps import CurrentActor, Db, IfMatch, Limit, Offset, StaffActor, etag
 from node.models import Member
 from node.services import members as service
@@ -18,7 +18,7 @@ PRIVATE_FIELDS = ("email", "phone", "address", "member_since", "shares")
 def to_public(member: Member, actor: Actor) -> MemberPublic:
     """The member as `actor` may see it: contact data only for staff and the member."""
     public = MemberPublic.model_validate(member)
-    if not (actor.can(Role.staff) or actor.member_id == member.id):
+    if not service.sees_private(actor, member):
         public = public.model_copy(update=dict.fromkeys(PRIVATE_FIELDS))
     return public
 

@@ -74,7 +74,7 @@ def metrics(request: Request, db: Db) -> PlainTextResponse:
     except ValueError:
         local = client == "testclient"
     if not local and not get_actor(request, db).can(Role.admin):
-        raise Forbidden("metrics are served to loopback or to an admin token")
+        raise Forbidden("metrics are served to loopback or to an admin token", code="admin_only")
     federation: Federation = request.app.state.federation
     return PlainTextResponse(
         federation.metrics_text(), media_type="text/plain; version=0.0.4; charset=utf-8"

@@ -40,7 +40,10 @@ class Loan(RecordMixin, Base):
     return_place: Mapped[str] = mapped_column(String(200), default="")
     contact: Mapped[str] = mapped_column(String(300), default="")
     state: Mapped[str] = mapped_column(String(20), default="requested", index=True)
+    # What a person typed (a decline's reason, a message); what the node itself says about the
+    # loan is `reason_code`, a slug the pages translate (`docs/loans.md`).
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_code: Mapped[str] = mapped_column(String(40), default="")
     revision: Mapped[int] = mapped_column(Integer, default=0)
     pending: Mapped[str] = mapped_column(String(20), default="")
     offer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -36,7 +36,11 @@ class IssuedToken:
 
 def _check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise DomainError(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+            code="password_too_short",
+            min_length=MIN_PASSWORD_LENGTH,
+        )
 
 
 def create_account(
@@ -50,12 +54,12 @@ def create_account(
 ) -> Account:
     username = username.strip().lower()
     if not username:
-        raise DomainError("a username is required")
+        raise DomainError("a username is required", code="username_required")
     _check_password_strength(password)
     if session.scalar(select(Account.id).where(Account.username == username)):
-        raise Conflict(f"the username {username!r} is taken")
+        raise Conflict(f"the username {username!r} is taken", code="username_taken")
     if member_id is not None and session.get(Member, member_id) is None:
-        raise NotFound(f"no member with id {member_id!r}")
+        raise NotFound(f"no member with id {member_id!r}", code="member_unknown")
     account = Account(
         username=username,
         password_hash=hash_password(password),
@@ -72,7 +76,7 @@ def authenticate(session: Session, *, username: str, password: str) -> Account:
     """The account for these credentials; one vague error for any failure."""
     account = session.scalar(select(Account).where(Account.username == username.strip().lower()))
     if account is None or not verify_password(account.password_hash, password):
-        raise Unauthenticated("unknown username or wrong password")
+        raise Unauthenticated("unknown username or wrong password", code="login_failed")
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     account.last_login_at = datetime.now(UTC)
@@ -82,7 +86,7 @@ def authenticate(session: Session, *, username: str, password: str) -> Account:
 def change_password(session: Session, *, account_id: str, current: str, new: str) -> None:
     account = session.get(Account, account_id)
     if account is None or not verify_password(account.password_hash, current):
-        raise Unauthenticated("the current password is wrong")
+        raise Unauthenticated("the current password is wrong", code="password_wrong")
     _check_password_strength(new)
     account.password_hash = hash_password(new)
     account.must_change_password = False
@@ -98,9 +102,12 @@ def create_token(
     session: Session, *, role: Role, member_id: str | None = None, label: str = ""
 ) -> IssuedToken:
     if role is Role.member and member_id is None:
-        raise DomainError("a member token needs the member it belongs to (--member ID)")
+        raise DomainError(
+            "a member token needs the member it belongs to (--member ID)",
+            code="token_needs_member",
+        )
     if member_id is not None and session.get(Member, member_id) is None:
-        raise NotFound(f"no member with id {member_id!r}")
+        raise NotFound(f"no member with id {member_id!r}", code="member_unknown")
     secret = new_token()
     row = ApiToken(
         token_hash=token_digest(secret), role=role.value, member_id=member_id, label=label
@@ -126,7 +133,7 @@ def list_tokens(session: Session) -> Sequence[ApiToken]:
 def actor_for_token(session: Session, token: str) -> Actor:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
-        raise Unauthenticated("the API token is unknown or revoked")
+        raise Unauthenticated("the API token is unknown or revoked", code="token_invalid")
     now = datetime.now(UTC)
     # Written at most once a minute: a busy client must not turn every read into a write.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
@@ -163,10 +170,14 @@ def session_account(session: Session, token: str) -> tuple[Account, LoginSession
         select(LoginSession).where(LoginSession.token_hash == token_digest(token))
     )
     if login is None or login.expires_at <= datetime.now(UTC):
-        raise Unauthenticated("the login session is unknown or has expired; log in again")
+        raise Unauthenticated(
+            "the login session is unknown or has expired; log in again", code="session_expired"
+        )
     account = session.get(Account, login.account_id)
     if account is None:
-        raise Unauthenticated("the account of this session no longer exists")
+        raise Unauthenticated(
+            "the account of this session no longer exists", code="session_expired"
+        )
     return account, login
 
 

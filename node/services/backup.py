@@ -50,20 +50,23 @@ def pg_target(url: str) -> PgTarget:
 def _sqlite_path(url: str) -> Path:
     database = make_url(url).database
     if not database:
-        raise DomainError("in-memory SQLite databases cannot be backed up")
+        raise DomainError("in-memory SQLite databases cannot be backed up", code="backup_in_memory")
     return Path(database)
 
 
 def _run(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise DomainError(f"{command[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
+        raise DomainError(
+            f"{command[0]} failed: {result.stderr.strip() or result.stdout.strip()}",
+            code="backup_command_failed",
+        )
 
 
 def backup(settings: Settings, target: Path) -> Path:
     """Write the node's backup archive to `target` (refusing to overwrite a file)."""
     if target.exists():
-        raise Conflict(f"{target} already exists; choose a new file name")
+        raise Conflict(f"{target} already exists; choose a new file name", code="backup_exists")
     home = settings.home
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
@@ -96,18 +99,24 @@ def backup(settings: Settings, target: Path) -> Path:
 def restore(settings: Settings, source: Path) -> str:
     """Put a backup back into the node's home and database; the node must be stopped."""
     if not source.is_file() or not tarfile.is_tarfile(source):
-        raise DomainError(f"{source} is not an Archipel backup")
+        raise DomainError(f"{source} is not an Archipel backup", code="backup_invalid")
     home = settings.home
     with tarfile.open(source, mode="r:*") as archive, tempfile.TemporaryDirectory() as scratch:
         names = set(archive.getnames())
         if SETTINGS_FILE not in names or not names & {SQLITE_MEMBER, PG_MEMBER}:
-            raise DomainError(f"{source} is not an Archipel backup (settings or database missing)")
+            raise DomainError(
+                f"{source} is not an Archipel backup (settings or database missing)",
+                code="backup_invalid",
+            )
         archive.extractall(scratch, filter="data")
         work = Path(scratch)
         url = settings.database_url
         if SQLITE_MEMBER in names:
             if not url.startswith("sqlite"):
-                raise DomainError("this backup is of a SQLite node; the node now uses PostgreSQL")
+                raise DomainError(
+                    "this backup is of a SQLite node; the node now uses PostgreSQL",
+                    code="backup_engine_mismatch",
+                )
             database = _sqlite_path(url)
             for suffix in ("-wal", "-shm"):
                 Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -120,7 +129,10 @@ def restore(settings: Settings, source: Path) -> str:
                 restored.close()
         else:
             if url.startswith("sqlite"):
-                raise DomainError("this backup is of a PostgreSQL node; the node now uses SQLite")
+                raise DomainError(
+                    "this backup is of a PostgreSQL node; the node now uses SQLite",
+                    code="backup_engine_mismatch",
+                )
             pg = pg_target(url)
             _run(
                 [

@@ -23,7 +23,9 @@ def get_card(session: Session, *, origin: str, record_id: str) -> DirectoryCard:
         )
     )
     if card is None:
-        raise NotFound(f"no card {origin}/{record_id} in this node's directory")
+        raise NotFound(
+            f"no card {origin}/{record_id} in this node's directory", code="card_unknown"
+        )
     return card
 
 

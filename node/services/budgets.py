@@ -57,7 +57,13 @@ def create_line(session: Session, *, actor: Actor, data: BudgetLineCreate) -> Bu
         if tour_date is None or tour_date.production_id != data.production_id:
             raise DomainError(
                 "the line's date is not one of the production's",
-                errors=[FieldError(field="body.tour_date_id", message="not a date of it")],
+                errors=[
+                    FieldError(
+                        field="body.tour_date_id",
+                        message="not a date of it",
+                        code="date_not_of_production",
+                    )
+                ],
             )
     row = BudgetLine(
         production_id=data.production_id,

@@ -277,7 +277,9 @@ def mark_done(
     require_staff(actor, "mark duties done")
     get_or_404(session, TourDate, tour_date_id, "tour date")
     if duty not in MANUAL:
-        raise DomainError(f"only these duties are marked by hand: {', '.join(MANUAL)}")
+        raise DomainError(
+            f"only these duties are marked by hand: {', '.join(MANUAL)}", code="duty_not_manual"
+        )
     mark = session.scalar(
         select(ComplianceMark).where(
             ComplianceMark.tour_date_id == tour_date_id, ComplianceMark.duty == duty

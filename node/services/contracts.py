@@ -115,19 +115,37 @@ def _apply_terms(row: SaleContract, terms: dict[str, Any]) -> None:
 def _check(row: SaleContract) -> None:
     """Refuse a contract missing what its kind needs, or a party's licence number."""
     errors = [
-        FieldError(field=f"body.{party}_licence", message="the licence number is mandatory")
+        FieldError(
+            field=f"body.{party}_licence",
+            message="the licence number is mandatory",
+            code="licence_missing",
+        )
         for party in ("producer", "organiser")
         if not getattr(row, f"{party}_licence")
     ]
     if row.kind == "cession" and row.fee_cents <= 0:
-        errors.append(FieldError(field="body.fee", message="a cession has a fee"))
+        errors.append(
+            FieldError(field="body.fee", message="a cession has a fee", code="fee_missing")
+        )
     if row.kind == "coréalisation":
         if row.percentage <= 0:
-            errors.append(FieldError(field="body.percentage", message="a coréalisation shares"))
+            errors.append(
+                FieldError(
+                    field="body.percentage",
+                    message="a coréalisation shares",
+                    code="percentage_missing",
+                )
+            )
         if row.ticket_price_cents <= 0:
-            errors.append(FieldError(field="body.ticket_price", message="an essential clause"))
+            errors.append(
+                FieldError(
+                    field="body.ticket_price",
+                    message="an essential clause",
+                    code="ticket_price_missing",
+                )
+            )
     if errors:
-        raise DomainError("the contract is incomplete", errors=errors)
+        raise DomainError("the contract is incomplete", errors=errors, code="contract_incomplete")
 
 
 def _link_dates(session: Session, row: SaleContract, date_ids: Sequence[str]) -> None:
@@ -136,14 +154,25 @@ def _link_dates(session: Session, row: SaleContract, date_ids: Sequence[str]) ->
         tour_date = session.get(TourDate, date_id)
         if tour_date is None or tour_date.production_id != row.production_id:
             errors.append(
-                FieldError(field=f"body.tour_date_ids.{i}", message="not a date of the production")
+                FieldError(
+                    field=f"body.tour_date_ids.{i}",
+                    message="not a date of the production",
+                    code="date_not_of_production",
+                )
             )
             continue
         other = contract_of(session, date_id)
         if other is not None and other.id != row.id:
-            raise Conflict(f"the date {date_id} is already in contract {other.id}")
+            raise Conflict(
+                f"the date {date_id} is already in contract {other.id}",
+                code="date_in_other_contract",
+            )
     if errors:
-        raise DomainError("the contract names dates it cannot cover", errors=errors)
+        raise DomainError(
+            "the contract names dates it cannot cover",
+            errors=errors,
+            code="contract_dates_invalid",
+        )
     session.execute(delete(ContractDate).where(ContractDate.contract_id == row.id))
     session.add_all(
         ContractDate(contract_id=row.id, tour_date_id=d) for d in dict.fromkeys(date_ids)
@@ -158,7 +187,13 @@ def create_contract(session: Session, *, actor: Actor, data: ContractCreate) -> 
     if organiser is None:
         raise DomainError(
             f"no organisation with id {data.organiser_id!r}",
-            errors=[FieldError(field="body.organiser_id", message="unknown organisation")],
+            errors=[
+                FieldError(
+                    field="body.organiser_id",
+                    message="unknown organisation",
+                    code="organisation_unknown",
+                )
+            ],
         )
     me = office.profile(session)
     row = SaleContract(
@@ -242,7 +277,10 @@ def update_contract(
         row, expected_version if expected_version is not None else data.version, "contract"
     )
     if row.status == "signed":
-        raise Conflict("a signed contract cannot change; draft an amendment (avenant) instead")
+        raise Conflict(
+            "a signed contract cannot change; draft an amendment (avenant) instead",
+            code="contract_signed",
+        )
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     date_ids = changes.pop("tour_date_ids", None)
     _apply_terms(row, changes)
@@ -278,7 +316,7 @@ def sign_contract(
         row, expected_version if expected_version is not None else data.version, "contract"
     )
     if row.status == "signed":
-        raise Conflict("the contract is already signed")
+        raise Conflict("the contract is already signed", code="contract_already_signed")
     _check(row)
     row.status, row.signed_on = "signed", data.signed_on
     row.version += 1

@@ -40,7 +40,9 @@ def _known_production(session: Session, production_id: str | None, field: str) -
     if production_id and session.get(Production, production_id) is None:
         raise DomainError(
             f"no production with id {production_id!r}",
-            errors=[FieldError(field=field, message="unknown production")],
+            errors=[
+                FieldError(field=field, message="unknown production", code="production_unknown")
+            ],
         )
 
 
@@ -103,7 +105,9 @@ def _may_edit(actor: Actor, row: Interaction) -> None:
         actor.member_id is None and actor.name == row.author
     )
     if not (own or actor.can(Role.staff)):
-        raise Forbidden("only its author or staff can change an interaction")
+        raise Forbidden(
+            "only its author or staff can change an interaction", code="interaction_not_yours"
+        )
 
 
 def update_interaction(
@@ -169,7 +173,11 @@ def _check_contact(session: Session, contact_id: str | None, organisation_id: st
         raise DomainError(
             "the contact is not one of the organisation's",
             errors=[
-                FieldError(field="body.contact_id", message="not a contact of this organisation")
+                FieldError(
+                    field="body.contact_id",
+                    message="not a contact of this organisation",
+                    code="contact_not_of_organisation",
+                )
             ],
         )
 
@@ -184,7 +192,13 @@ def create_prospection(
     if org is None:
         raise DomainError(
             f"no organisation with id {data.organisation_id!r}",
-            errors=[FieldError(field="body.organisation_id", message="unknown organisation")],
+            errors=[
+                FieldError(
+                    field="body.organisation_id",
+                    message="unknown organisation",
+                    code="organisation_unknown",
+                )
+            ],
         )
     _check_contact(session, data.contact_id, org.id)
     values: dict[str, Any] = data.model_dump()
@@ -197,6 +211,7 @@ def create_prospection(
     if taken:
         raise Conflict(
             f"{org.name} is already in the prospection of {production.title}; change that line",
+            code="prospection_exists",
             existing_id=taken,
         )
     row = Prospection(production_id=production.id, **values)

@@ -91,7 +91,9 @@ def audience_of(
         )
     )
     if category is None:
-        raise Forbidden("only the team of this date and staff see its day sheet")
+        raise Forbidden(
+            "only the team of this date and staff see its day sheet", code="daysheet_team_only"
+        )
     return Audience.technical if category == "technicien" else Audience.team
 
 
@@ -199,5 +201,7 @@ def by_token(session: Session, token: str) -> DaySheetLink:
     """The live link a token opens; unknown and revoked tokens alike are a 404."""
     link = session.scalar(select(DaySheetLink).where(DaySheetLink.token_hash == _hash(token)))
     if link is None or link.revoked_at is not None:
-        raise NotFound("this day sheet link does not exist or was revoked")
+        raise NotFound(
+            "this day sheet link does not exist or was revoked", code="daysheet_link_invalid"
+        )
     return link

@@ -71,7 +71,10 @@ def _environment() -> SandboxedEnvironment:
 
 def default_body(name: str) -> str:
     if name not in TEMPLATES:
-        raise NotFound(f"no document template {name!r}; there are: {', '.join(TEMPLATES)}")
+        raise NotFound(
+            f"no document template {name!r}; there are: {', '.join(TEMPLATES)}",
+            code="template_unknown",
+        )
     return (resources.files("node") / "templates_office" / f"{name}.html.j2").read_text("utf-8")
 
 
@@ -91,7 +94,8 @@ def save_template(session: Session, *, actor: Actor, name: str, body: str) -> Do
     except TemplateError as exc:
         raise DomainError(
             f"the template does not compile: {exc}",
-            errors=[FieldError(field="body.body", message=str(exc))],
+            errors=[FieldError(field="body.body", message=str(exc), code="template_syntax")],
+            error=str(exc),
         ) from exc
     row = session.get(DocumentTemplate, name) or DocumentTemplate(name=name)
     row.body, row.updated_by = body, actor.name
@@ -118,7 +122,9 @@ def render(session: Session, name: str, context: dict[str, Any]) -> str:
     try:
         return _environment().from_string(body).render(**context)
     except TemplateError as exc:
-        raise DomainError(f"the template {name!r} failed: {exc}") from exc
+        raise DomainError(
+            f"the template {name!r} failed: {exc}", code="template_failed", error=str(exc)
+        ) from exc
 
 
 _DROP = re.compile(r"<(head|style|script)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -165,5 +171,6 @@ def to_pdf(html: str, *, title: str) -> bytes:
     except (NotImplementedError, ValueError, KeyError, FPDFException) as exc:
         raise DomainError(
             f"this document's HTML cannot be laid out as PDF ({exc}); "
-            "simplify the template (headings, paragraphs, lists, plain tables)"
+            "simplify the template (headings, paragraphs, lists, plain tables)",
+            code="pdf_layout",
         ) from exc

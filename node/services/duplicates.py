@@ -155,7 +155,13 @@ def merge_organisations(
     if kept_id == merged_id:
         raise DomainError(
             "an organisation cannot be merged into itself",
-            errors=[FieldError(field="body.merged_id", message="same as the kept organisation")],
+            errors=[
+                FieldError(
+                    field="body.merged_id",
+                    message="same as the kept organisation",
+                    code="merge_into_itself",
+                )
+            ],
         )
     kept = get_or_404(session, Organisation, kept_id, "organisation")
     merged = get_or_404(session, Organisation, merged_id, "organisation")

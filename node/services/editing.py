@@ -17,7 +17,7 @@ from schemas.common import FieldError
 def require_staff(actor: Actor, doing: str) -> None:
     """Refuse `actor` unless they are staff; `doing` completes "only staff can …"."""
     if not actor.can(Role.staff):
-        raise Forbidden(f"only staff can {doing}")
+        raise Forbidden(f"only staff can {doing}", code="staff_only")
 
 
 def refuse_nulls(changes: Mapping[str, Any], *, nullable: Collection[str] = ()) -> None:
@@ -26,7 +26,10 @@ def refuse_nulls(changes: Mapping[str, Any], *, nullable: Collection[str] = ()) 
     if nulls:
         raise DomainError(
             "these fields cannot be null: " + ", ".join(nulls),
-            errors=[FieldError(field=f"body.{k}", message="may not be null") for k in nulls],
+            errors=[
+                FieldError(field=f"body.{k}", message="may not be null", code="null_not_allowed")
+                for k in nulls
+            ],
         )
 
 

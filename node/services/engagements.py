@@ -74,13 +74,19 @@ def _validate(session: Session, row: Engagement) -> PayCheck:
     if row.convention == "idcc-3090" and not row.annexe:
         raise DomainError(
             "IDCC 3090 contracts name their annexe (I to VI)",
-            errors=[FieldError(field="body.annexe", message="required for IDCC 3090")],
+            errors=[
+                FieldError(
+                    field="body.annexe", message="required for IDCC 3090", code="annexe_required"
+                )
+            ],
         )
     units = row.cachets if row.pay_basis == "cachet" else row.hours
     if units <= 0:
         raise DomainError(
             "the contract needs its cachets or hours",
-            errors=[FieldError(field="body.cachets", message="at least one unit")],
+            errors=[
+                FieldError(field="body.cachets", message="at least one unit", code="units_missing")
+            ],
         )
     check = _check(session, row)
     if check.status == PayCheckStatus.below:
@@ -115,7 +121,9 @@ def create_engagement(
     if session.get(Member, data.member_id) is None:
         raise DomainError(
             f"no member with id {data.member_id!r}",
-            errors=[FieldError(field="body.member_id", message="unknown member")],
+            errors=[
+                FieldError(field="body.member_id", message="unknown member", code="member_unknown")
+            ],
         )
     values: dict[str, Any] = data.model_dump(exclude={"gross_pay", "rehearsal_days"})
     rehearsals = sorted(set(data.rehearsal_days))
@@ -264,13 +272,17 @@ def record_reports(
     """Record a batch of provider reports, all or none (an unknown id refuses the batch)."""
     require_staff(actor, "record payroll states")
     unknown = [
-        FieldError(field=f"body.{i}.engagement_id", message="unknown engagement")
+        FieldError(
+            field=f"body.{i}.engagement_id", message="unknown engagement", code="engagement_unknown"
+        )
         for i, r in enumerate(reports)
         if session.get(Engagement, r.engagement_id) is None
     ]
     if unknown:
         raise DomainError(
-            "the report names unknown engagements; nothing was recorded", errors=unknown
+            "the report names unknown engagements; nothing was recorded",
+            errors=unknown,
+            code="engagement_unknown",
         )
     return [
         record_states(session, actor=actor, engagement_id=r.engagement_id, states=r)

@@ -38,7 +38,9 @@ class Occurrence:
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise DomainError(f"unknown feed kind {kind!r}; one of {', '.join(KINDS)}")
+        raise DomainError(
+            f"unknown feed kind {kind!r}; one of {', '.join(KINDS)}", code="feed_kind_unknown"
+        )
 
 
 def active_feed(
@@ -82,7 +84,9 @@ def resolve(session: Session, *, token: str) -> FeedToken:
     """The live feed of `token`; a revoked or unknown token is a 404 (nothing to tell)."""
     feed = session.scalar(select(FeedToken).where(FeedToken.token == token))
     if feed is None or feed.revoked_at is not None:
-        raise NotFound("no calendar at this address (it may have been revoked)")
+        raise NotFound(
+            "no calendar at this address (it may have been revoked)", code="feed_revoked"
+        )
     return feed
 
 

@@ -62,11 +62,15 @@ class Side(StrEnum):
     borrower = BORROWER
 
 
-UNKNOWN_AT_OWNER = "le bureau propriétaire ne connaît pas ce prêt"
-# A reason code (the loan's `reason`, the history note): the owner accepted another loan of
-# the resource over part of this one's period, so this request was declined automatically.
-# Pages translate it; the borrower never learns who was preferred.
+# Why the node itself ended or noted a step of a loan: `reason_code` on the loan and in its
+# history, beside `reason`/`note`, which hold only what a person typed. Pages translate them.
+UNKNOWN_AT_OWNER = "unknown_at_owner"
+NOT_LENDABLE = "resource_not_lendable"
+PERIOD_TAKEN = "period_taken"
+# The owner accepted another loan of the resource over part of this one's period, so this
+# request was declined automatically; the borrower never learns who was preferred.
 OVERLAP_ACCEPTED = "overlap_accepted"
+
 
 # States after which a resource's busy periods, shown to the network, may have changed.
 REPUBLISH = frozenset(
@@ -76,6 +80,8 @@ REPUBLISH = frozenset(
 
 class Overlap(Conflict):
     """The resource is already lent over part of the period."""
+
+    code = "loan_overlap"
 
 
 class Messenger(Protocol):
@@ -194,7 +200,11 @@ def shared_resource(session: Session, *, owner: str, resource_id: str) -> Networ
     if card is None:
         raise DomainError(
             f"{owner!r} shares no lendable resource {resource_id!r}",
-            errors=[FieldError(field="body.resource_id", message="unknown resource")],
+            errors=[
+                FieldError(
+                    field="body.resource_id", message="unknown resource", code="resource_unknown"
+                )
+            ],
         )
     return card
 
@@ -265,12 +275,12 @@ def send_request(
     if owner == exchange.own:
         raise DomainError(
             "this resource is the bureau's own: no loan is needed",
-            errors=[FieldError(field="body.owner", message="your own bureau")],
+            errors=[FieldError(field="body.owner", message="your own bureau", code="own_resource")],
         )
     if owner not in exchange.peers(session):
         raise DomainError(
             f"{owner!r} is not a peer of this bureau",
-            errors=[FieldError(field="body.owner", message="not a peer")],
+            errors=[FieldError(field="body.owner", message="not a peer", code="peer_unknown")],
         )
     card = shared_resource(session, owner=owner, resource_id=resource_id)
     loan = Loan(
@@ -352,7 +362,9 @@ def handle_state(
     if loan is None or loan.role != BORROWER:
         return  # not a loan this bureau asked for: nothing to mirror
     if loan.owner != sender:
-        raise Forbidden(f"loan {loan.id} belongs to {loan.owner!r}, not {sender!r}")
+        raise Forbidden(
+            f"loan {loan.id} belongs to {loan.owner!r}, not {sender!r}", code="loan_not_yours"
+        )
     if message.revision <= loan.revision:
         return  # a late or repeated state
     before = loan.state
@@ -363,6 +375,7 @@ def handle_state(
     loan.proposed_starts_on = message.proposed_starts_on
     loan.proposed_ends_on = message.proposed_ends_on
     loan.reason = message.reason
+    loan.reason_code = message.reason_code
     loan.history = [event.model_dump(mode="json") for event in message.history]
     loan.pending = ""
     loan.version += 1
@@ -388,13 +401,17 @@ def handle_unknown(
     if loan is None or loan.role != BORROWER:
         return
     if loan.owner != sender:
-        raise Forbidden(f"loan {loan.id} belongs to {loan.owner!r}, not {sender!r}")
+        raise Forbidden(
+            f"loan {loan.id} belongs to {loan.owner!r}, not {sender!r}", code="loan_not_yours"
+        )
     if is_final(loan) and not loan.pending:
         return  # already ended: a repeated answer
     loan.pending = ""
     if not is_final(loan):
-        loan.reason = UNKNOWN_AT_OWNER
-        _change(loan, LoanState.cancelled, by=sender, action="unknown", note=UNKNOWN_AT_OWNER)
+        loan.reason, loan.reason_code = "", UNKNOWN_AT_OWNER
+        _change(
+            loan, LoanState.cancelled, by=sender, action="unknown", reason_code=UNKNOWN_AT_OWNER
+        )
     loan.version += 1
     audit(
         session,
@@ -449,9 +466,9 @@ def handle_request(
             LoanState.declined,
             by=exchange.own,
             action="decline",
-            note="ressource inconnue ou non prêtable",
+            reason_code=NOT_LENDABLE,
         )
-        loan.reason = "ressource inconnue ou non prêtable"
+        loan.reason_code = NOT_LENDABLE
     elif message.offer_id and _take_offered(session, message, sender, resource.id):
         # We offered this resource to the producer for that day: accepted if still free.
         if _overlaps(session, loan):
@@ -459,7 +476,7 @@ def handle_request(
                 loan,
                 by=exchange.own,
                 action="conflict",
-                note="déjà prêtée sur cette période : décision manuelle",
+                reason_code="overlap_manual_decision",
             )
         else:
             _change(
@@ -467,7 +484,7 @@ def handle_request(
                 LoanState.accepted,
                 by=exchange.own,
                 action="accept",
-                note="proposée dans une offre d'accueil",
+                reason_code="offered_in_hosting",
             )
             _decline_overlapping(session, exchange, loan, actor=actor)
     session.flush()
@@ -521,7 +538,10 @@ def handle_action(
             session, sender=sender, idempotency_key=f"{KIND_LOAN_REQUEST}:{message.loan_id}"
         )
         if asked:  # its request failed once and waits for a retry: so does this
-            raise Conflict(f"the request of loan {message.loan_id} is not handled yet")
+            raise Conflict(
+                f"the request of loan {message.loan_id} is not handled yet",
+                code="loan_request_pending",
+            )
         # Not a loan of ours (lost in a restore, say): say so, or the borrower would wait
         # for an answer forever.
         answer = LoanUnknownMessage(loan_id=message.loan_id, action=message.action)
@@ -536,7 +556,9 @@ def handle_action(
     if loan.role != OWNER:
         return
     if loan.borrower != sender:
-        raise Forbidden(f"loan {loan.id} was asked by {loan.borrower!r}, not {sender!r}")
+        raise Forbidden(
+            f"loan {loan.id} was asked by {loan.borrower!r}, not {sender!r}", code="loan_not_yours"
+        )
     state = LoanState(loan.state)
     if (
         message.action is LoanAction.accept_counter
@@ -549,27 +571,34 @@ def handle_action(
             loan,
             by=exchange.own,
             action="refused",
-            note="la contre-proposition a changé depuis : voyez les nouvelles dates",
+            reason_code="counter_changed",
         )
     elif message.action is LoanAction.accept_counter and state is LoanState.countered:
         assert loan.proposed_starts_on is not None and loan.proposed_ends_on is not None
         loan.starts_on, loan.ends_on = loan.proposed_starts_on, loan.proposed_ends_on
         loan.proposed_starts_on = loan.proposed_ends_on = None
         if _overlaps(session, loan):
-            loan.reason = "la période proposée n'est plus libre"
-            _change(loan, LoanState.declined, by=exchange.own, action="decline", note=loan.reason)
+            loan.reason, loan.reason_code = "", PERIOD_TAKEN
+            _change(
+                loan,
+                LoanState.declined,
+                by=exchange.own,
+                action="decline",
+                reason_code=PERIOD_TAKEN,
+            )
         else:
             _change(loan, LoanState.accepted, by=sender, action="accept_counter")
             _decline_overlapping(session, exchange, loan, actor=_peer_actor(sender))
     elif message.action is LoanAction.cancel and state in OPEN_STATES | {LoanState.accepted}:
-        loan.reason = message.reason
+        loan.reason, loan.reason_code = message.reason, ""
         _change(loan, LoanState.cancelled, by=sender, action="cancel", note=message.reason)
     else:
         _event(
             loan,
             by=exchange.own,
             action="refused",
-            note=f"{message.action.value} impossible : le prêt est {loan.state}",
+            reason_code="action_refused",
+            asked=message.action.value,
         )
     loan.version += 1
     audit(
@@ -654,7 +683,8 @@ def act(
             detail = f"the loan waits for {loan.owner!r} to confirm {loan.pending!r}"
         else:
             detail = f"{side} cannot {action.value} a loan that is {loan.state}"
-        raise Conflict(detail, errors=[FieldError(field="body.action", message=detail)])
+        refused = FieldError(field="body.action", message=detail, code="loan_action_not_allowed")
+        raise Conflict(detail, errors=[refused])
     if loan.role == BORROWER:
         loan.pending = action.value
         loan.version += 1
@@ -682,15 +712,17 @@ def act(
         return loan
     if action is LoanAction.accept and _overlaps(session, loan):
         detail = "this resource is already lent over part of that period"
-        raise Overlap(detail, errors=[FieldError(field="body.action", message=detail)])
+        raise Overlap(
+            detail, errors=[FieldError(field="body.action", message=detail, code="loan_overlap")]
+        )
     if action is LoanAction.counter:
         assert data.starts_on is not None and data.ends_on is not None
         loan.proposed_starts_on, loan.proposed_ends_on = data.starts_on, data.ends_on
-        loan.reason = data.reason
+        loan.reason, loan.reason_code = data.reason, ""
         note = f"{data.starts_on.isoformat()} → {data.ends_on.isoformat()} {data.reason}".strip()
     else:
         if action in (LoanAction.decline, LoanAction.cancel):
-            loan.reason = data.reason
+            loan.reason, loan.reason_code = data.reason, ""
         note = data.reason
     _change(loan, TARGET[action], by=exchange.own, action=action.value, note=note)
     loan.version += 1
@@ -733,7 +765,7 @@ def _withdraw(
     owner that stays away never leaves a loan pending for ever."""
     withdraw_message(session, request)
     loan.pending, loan.last_message_key = "", ""
-    loan.reason = reason
+    loan.reason, loan.reason_code = reason, ""
     _change(loan, LoanState.cancelled, by=exchange.own, action="withdraw", note=reason)
     loan.version += 1
     audit(
@@ -767,8 +799,14 @@ def _decline_overlapping(session: Session, exchange: Exchange, loan: Loan, *, ac
         .with_for_update()
     ).all()
     for other in losers:
-        other.reason = OVERLAP_ACCEPTED
-        _change(other, LoanState.declined, by=exchange.own, action="decline", note=OVERLAP_ACCEPTED)
+        other.reason, other.reason_code = "", OVERLAP_ACCEPTED
+        _change(
+            other,
+            LoanState.declined,
+            by=exchange.own,
+            action="decline",
+            reason_code=OVERLAP_ACCEPTED,
+        )
         other.version += 1
         audit(
             session,
@@ -801,7 +839,11 @@ def _overlaps(session: Session, loan: Loan) -> bool:
     return other is not None
 
 
-def _event(loan: Loan, *, by: str, action: str, note: str = "") -> None:
+def _event(
+    loan: Loan, *, by: str, action: str, note: str = "", reason_code: str = "", **extra: str
+) -> None:
+    """Add a step to the loan's history: `note` is what a person typed, `reason_code` what
+    the node says (a slug), `extra` the figures its sentence quotes."""
     loan.history = [
         *loan.history,
         {
@@ -812,15 +854,25 @@ def _event(loan: Loan, *, by: str, action: str, note: str = "") -> None:
             "starts_on": loan.starts_on.isoformat(),
             "ends_on": loan.ends_on.isoformat(),
             "note": note[:500],
+            "reason_code": reason_code,
+            **extra,
         },
     ]
 
 
-def _change(loan: Loan, state: LoanState, *, by: str, action: str, note: str = "") -> None:
+def _change(
+    loan: Loan,
+    state: LoanState,
+    *,
+    by: str,
+    action: str,
+    note: str = "",
+    reason_code: str = "",
+) -> None:
     loan.state = state.value
     if state is not LoanState.countered:
         loan.proposed_starts_on = loan.proposed_ends_on = None
-    _event(loan, by=by, action=action, note=note)
+    _event(loan, by=by, action=action, note=note, reason_code=reason_code)
 
 
 def _publish_state(
@@ -841,6 +893,7 @@ def _publish_state(
         proposed_starts_on=loan.proposed_starts_on,
         proposed_ends_on=loan.proposed_ends_on,
         reason=loan.reason,
+        reason_code=loan.reason_code,
         history=[LoanEvent.model_validate(event) for event in loan.history],
     )
     _send(

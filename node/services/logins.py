@@ -65,6 +65,7 @@ def log_in(
             raise TooManyRequests(
                 f"too many failed logins from your address; try again in {wait} s",
                 retry_after=wait,
+                code="login_throttled",
             )
         try:
             account = accounts.authenticate(session, username=username, password=password)

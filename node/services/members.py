@@ -65,7 +65,7 @@ def _apply_visibility(member: Member, visibility: str) -> None:
 
 def create_member(session: Session, *, actor: Actor, data: MemberCreate) -> Member:
     if not actor.can(Role.staff):
-        raise Forbidden("only staff can add members")
+        raise Forbidden("only staff can add members", code="staff_only")
     values = _normalise(data.model_dump())
     visibility = values.pop("visibility")
     proposals = bool(values.pop("network_proposals", False))
@@ -118,7 +118,9 @@ def list_members(
     return paginate(session, stmt, limit=limit, offset=offset)
 
 
-def can_edit(actor: Actor, member: Member) -> bool:
+def sees_private(actor: Actor, member: Member) -> bool:
+    """Whether `actor` may see the member's private fields (contact and membership data), and
+    so edit or delete their record: staff, and the member themself."""
     return actor.can(Role.staff) or actor.member_id == member.id
 
 
@@ -131,12 +133,14 @@ def update_member(
     expected_version: int | None,
 ) -> Member:
     member = get_member(session, member_id=member_id)
-    if not can_edit(actor, member):
-        raise Forbidden("members can only edit their own profile")
+    if not sees_private(actor, member):
+        raise Forbidden("members can only edit their own profile", code="own_profile_only")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if not actor.can(Role.staff) and STAFF_ONLY_FIELDS & changes.keys():
         fields = ", ".join(sorted(STAFF_ONLY_FIELDS & changes.keys()))
-        raise Forbidden(f"only staff can change membership data ({fields})")
+        raise Forbidden(
+            f"only staff can change membership data ({fields})", code="membership_staff_only"
+        )
     check_version(
         member, expected_version if expected_version is not None else data.version, "member"
     )
@@ -144,7 +148,10 @@ def update_member(
     if nulls:
         raise DomainError(
             "these fields cannot be null: " + ", ".join(nulls),
-            errors=[FieldError(field=f"body.{k}", message="may not be null") for k in nulls],
+            errors=[
+                FieldError(field=f"body.{k}", message="may not be null", code="null_not_allowed")
+                for k in nulls
+            ],
         )
     changes = _normalise(changes)
     visibility = changes.pop("visibility", None)
@@ -178,8 +185,10 @@ def delete_member(
 ) -> None:
     """Delete a member for good: their card is tombstoned, so every replica erases it."""
     member = get_member(session, member_id=member_id)
-    if not (actor.can(Role.staff) or actor.member_id == member.id):
-        raise Forbidden("only staff or the member themself can delete a member")
+    if not sees_private(actor, member):
+        raise Forbidden(
+            "only staff or the member themself can delete a member", code="own_profile_only"
+        )
     if expected_version is not None:
         check_version(member, expected_version, "member")
     member.version += 1

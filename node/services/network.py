@@ -43,7 +43,9 @@ def decode_cursor(cursor: str | None) -> int:
     except ValueError as exc:
         raise DomainError(
             "the cursor is not one this node gave out; start again without it",
-            errors=[FieldError(field="query.cursor", message="unknown cursor")],
+            errors=[
+                FieldError(field="query.cursor", message="unknown cursor", code="cursor_unknown")
+            ],
         ) from exc
 
 

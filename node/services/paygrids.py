@@ -51,7 +51,9 @@ def _row(line: int, raw: dict[str, str]) -> tuple[PayGridRow | None, list[FieldE
     errors: list[FieldError] = []
 
     def bad(column: str, message: str) -> None:
-        errors.append(FieldError(field=f"line {line}.{column}", message=message))
+        errors.append(
+            FieldError(field=f"line {line}.{column}", message=message, code="grid_value_invalid")
+        )
 
     if values["convention"] not in CONVENTIONS:
         bad("convention", "idcc-3090 or idcc-1285")
@@ -101,7 +103,12 @@ def parse_grid(text: str) -> list[PayGridRow]:
     if missing:
         raise DomainError(
             "the grid lacks columns: " + ", ".join(missing),
-            errors=[FieldError(field="body", message=f"missing column {c}") for c in missing],
+            errors=[
+                FieldError(field="body", message=f"missing column {c}", code="grid_columns_missing")
+                for c in missing
+            ],
+            code="grid_columns_missing",
+            columns=missing,
         )
     rows: list[PayGridRow] = []
     errors: list[FieldError] = []
@@ -111,9 +118,13 @@ def parse_grid(text: str) -> list[PayGridRow]:
         if row is not None:
             rows.append(row)
     if errors:
-        raise DomainError(f"{len(errors)} error(s) in the grid; nothing was loaded", errors=errors)
+        raise DomainError(
+            f"{len(errors)} error(s) in the grid; nothing was loaded",
+            errors=errors,
+            code="grid_invalid",
+        )
     if not rows:
-        raise DomainError("the grid has no rows")
+        raise DomainError("the grid has no rows", code="grid_empty")
     return rows
 
 

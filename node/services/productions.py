@@ -37,12 +37,20 @@ def _team(session: Session, entries: Sequence[TeamEntry]) -> list[TeamMember]:
     ids = {entry.member_id for entry in entries}
     known = set(session.scalars(select(Member.id).where(Member.id.in_(ids)))) if ids else set()
     errors = [
-        FieldError(field=f"body.team.{i}.member_id", message=f"no member with id {e.member_id!r}")
+        FieldError(
+            field=f"body.team.{i}.member_id",
+            message=f"no member with id {e.member_id!r}",
+            code="member_unknown",
+        )
         for i, e in enumerate(entries)
         if e.member_id not in known
     ]
     if errors:
-        raise DomainError("the team names people who are not members of the bureau", errors=errors)
+        raise DomainError(
+            "the team names people who are not members of the bureau",
+            errors=errors,
+            code="member_unknown",
+        )
     rows: list[TeamMember] = []
     seen: set[tuple[str, str]] = set()
     for entry in entries:

@@ -90,12 +90,13 @@ def settle(
     row = contracts.get_contract(session, contract_id=contract_id)
     check_version(row, expected_version, "contract")
     if row.status != "signed":
-        raise Conflict("only a signed contract is settled")
+        raise Conflict("only a signed contract is settled", code="contract_not_signed")
     dates = [d for d in contracts.dates_of(session, row.id) if d.stage != DateStage.cancelled]
     waiting = [d.id for d in dates if d.stage not in {DateStage.played, DateStage.settled}]
     if waiting:
         raise Conflict(
             "a contract is settled after its dates: mark them « jouée » first",
+            code="dates_not_played",
             tour_date_ids=waiting,
         )
     settlement = compute(row, data)
@@ -122,5 +123,7 @@ def settle(
 def settlement_html(session: Session, *, contract_id: str) -> str:
     row = contracts.get_contract(session, contract_id=contract_id)
     if row.settlement is None:
-        raise Conflict("the contract has no settlement yet: POST it first")
+        raise Conflict(
+            "the contract has no settlement yet: POST it first", code="settlement_missing"
+        )
     return documents.render(session, "decompte", contracts.context(session, row))

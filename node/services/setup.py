@@ -38,7 +38,10 @@ def init_node(
 ) -> InitResult:
     """Create a working node at `home`; refuses when a node already lives there."""
     if (home / SETTINGS_FILE).exists():
-        raise Conflict(f"a node already exists in {home} (found {SETTINGS_FILE}); not overwriting")
+        raise Conflict(
+            f"a node already exists in {home} (found {SETTINGS_FILE}); not overwriting",
+            code="node_exists",
+        )
     settings = load_settings(
         home,
         node={"slug": slug, "name": name, "territory": territory, "url": url},

@@ -77,17 +77,30 @@ def move(
         raise Conflict(
             f"a date at stage {current.value!r} cannot move to {to.value!r}"
             + (f"; it can move to: {', '.join(allowed)}" if allowed else "; it is closed"),
+            code="stage_not_allowed",
             allowed=allowed,
         )
     if to == S.cancelled and require_reason and not (reason or "").strip():
         raise DomainError(
             "say why the date is cancelled",
-            errors=[FieldError(field="body.reason", message="required to cancel a date")],
+            errors=[
+                FieldError(
+                    field="body.reason",
+                    message="required to cancel a date",
+                    code="cancel_reason_required",
+                )
+            ],
         )
     if to != S.option and (option_level is not None or option_expires_on is not None):
         raise DomainError(
             "only an option has a level and an expiry",
-            errors=[FieldError(field="body.option_level", message="only for to: option")],
+            errors=[
+                FieldError(
+                    field="body.option_level",
+                    message="only for to: option",
+                    code="option_fields_only",
+                )
+            ],
         )
     if to == S.option:
         tour_date.option_level = option_level or tour_date.option_level or 1
@@ -136,7 +149,13 @@ def set_option(
     if tour_date.stage != S.option:
         raise DomainError(
             "only an option has a level and an expiry",
-            errors=[FieldError(field="body.option_level", message="the date is not an option")],
+            errors=[
+                FieldError(
+                    field="body.option_level",
+                    message="the date is not an option",
+                    code="date_not_option",
+                )
+            ],
         )
     tour_date.option_level = option_level or 1
     tour_date.option_expires_on = option_expires_on

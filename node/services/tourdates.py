@@ -25,7 +25,13 @@ def _production(session: Session, production_id: str) -> Production:
     if production is None:
         raise DomainError(
             f"no production with id {production_id!r}",
-            errors=[FieldError(field="body.production_id", message="unknown production")],
+            errors=[
+                FieldError(
+                    field="body.production_id",
+                    message="unknown production",
+                    code="production_unknown",
+                )
+            ],
         )
     return production
 
@@ -35,7 +41,13 @@ def _venue(session: Session, venue_id: str) -> Organisation:
     if venue is None:
         raise DomainError(
             f"no organisation with id {venue_id!r} to host the date",
-            errors=[FieldError(field="body.venue_id", message="unknown organisation")],
+            errors=[
+                FieldError(
+                    field="body.venue_id",
+                    message="unknown organisation",
+                    code="organisation_unknown",
+                )
+            ],
         )
     return venue
 
@@ -98,7 +110,13 @@ def list_tour_dates(
     if date_from and date_to and date_to < date_from:
         raise DomainError(
             "the period ends before it starts",
-            errors=[FieldError(field="query.to", message="must not precede `from`")],
+            errors=[
+                FieldError(
+                    field="query.to",
+                    message="must not precede `from`",
+                    code="period_ends_before_start",
+                )
+            ],
         )
     stmt = select(TourDate).order_by(TourDate.starts_at, TourDate.id)
     if production_id:

@@ -39,7 +39,8 @@ from node.web import (
     resources,
 )
 from node.web.deps import Redirect
-from node.web.templating import STATIC_DIR, render
+from node.web.errors import problem_message, status_message
+from node.web.templating import STATIC_DIR, render, speaker
 
 ROUTERS = (
     auth.router,
@@ -74,6 +75,7 @@ def is_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, detail: str) -> Response:
+    """The HTML page of a refusal; `detail` is already in the reader's language."""
     return render(
         request,
         "error.html",
@@ -100,13 +102,14 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, Redirect):
             return RedirectResponse(exc.location, status_code=303)
         if is_page(request) and isinstance(exc, DomainError):
-            return error_page(request, exc.status, exc.detail)
+            return error_page(request, exc.status, problem_message(exc, speaker(request).gettext))
         response = api_domain(request, exc)
         return await response if inspect.isawaitable(response) else response
 
     async def http(request: Request, exc: Exception) -> Response:
         if is_page(request) and isinstance(exc, StarletteHTTPException):
-            return error_page(request, exc.status_code, str(exc.detail))
+            _ = speaker(request).gettext
+            return error_page(request, exc.status_code, status_message(exc.status_code, _))
         response = api_http(request, exc)
         return await response if inspect.isawaitable(response) else response
 

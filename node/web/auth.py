@@ -17,6 +17,7 @@ from node.web.deps import (
     check_csrf,
     safe_next,
 )
+from node.web.errors import problem_message
 from node.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from node.web.templating import ANON_CSRF_COOKIE, render, speaker
 
@@ -54,17 +55,10 @@ def login(request: Request, form: Posted, sessions: Sessions, settings: AppSetti
             limit=login_limit(settings),
             days=settings.security.session_days,
         )
-    except Unauthenticated:
-        return _login_page(
-            request, error=_("Identifiant inconnu ou mot de passe incorrect."), status=401
-        )
+    except Unauthenticated as exc:
+        return _login_page(request, error=problem_message(exc, _), status=401)
     except TooManyRequests as exc:
-        page = _login_page(
-            request,
-            error=_("Trop de tentatives échouées : réessayez dans %(n)s secondes.")
-            % {"n": exc.retry_after},
-            status=429,
-        )
+        page = _login_page(request, error=problem_message(exc, _), status=429)
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     account, opened = done.account, done.opened
@@ -127,8 +121,8 @@ def change_password(
     if not errors:
         try:
             accounts.change_password(db, account_id=viewer.account_id, current=current, new=new)
-        except Unauthenticated:
-            errors["current"] = _("Le mot de passe actuel est incorrect.")
+        except Unauthenticated as exc:
+            errors["current"] = problem_message(exc, _)
     if errors:
         first_run = viewer.must_change_password
         title = _("Bienvenue") if first_run else _("Changer de mot de passe")

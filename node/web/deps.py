@@ -16,7 +16,6 @@ from node.api.deps import SESSION_COOKIE, Db
 from node.models import Account
 from node.problems import DomainError, Forbidden, Unauthenticated
 from node.services import accounts
-from node.web.i18n import N_
 
 # Pages an account that must change its password may still open.
 FIRST_RUN_PATHS = frozenset({"/bienvenue", "/mot-de-passe", "/deconnexion", "/langue"})
@@ -89,19 +88,21 @@ def account_of(db: Session, viewer: Viewer) -> Account:
     """The viewer's account row, in this request's transaction."""
     account = db.get(Account, viewer.account_id)
     if account is None:
-        raise Unauthenticated("the account of this session no longer exists")
+        raise Unauthenticated(
+            "the account of this session no longer exists", code="session_expired"
+        )
     return account
 
 
 def staff_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
     if not viewer.is_staff:
-        raise Forbidden(N_("réservé à l'équipe du bureau"))
+        raise Forbidden("reserved to the bureau's staff", code="staff_only")
     return viewer
 
 
 def admin_viewer(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
     if not viewer.is_admin:
-        raise Forbidden(N_("réservé aux administrateurs"))
+        raise Forbidden("reserved to administrators", code="admin_only")
     return viewer
 
 
@@ -123,7 +124,10 @@ def check_csrf(form: FormData, expected: str) -> None:
     """Refuse a form whose hidden `csrf_token` does not match the one this page gave out."""
     given = form.get("csrf_token")
     if not isinstance(given, str) or not expected or not hmac.compare_digest(given, expected):
-        raise Forbidden(N_("le formulaire a expiré ou ne vient pas de ce site ; rechargez la page"))
+        raise Forbidden(
+            "the form expired or does not come from this site; reload the page",
+            code="form_expired",
+        )
 
 
 def safe_next(target: str | None) -> str:

@@ -1,4 +1,5 @@
-"""Create and edit forms: validate with the API's models, call the service, explain failures."""
+"""The pages' one form pipeline: parse a posted form, validate it with the API's model, call
+the service, and explain a refusal in the reader's language next to the field concerned."""
 
 from __future__ import annotations
 
@@ -6,22 +7,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from node.problems import DomainError, Forbidden, NotFound, VersionConflict
-from node.web.forms import Field, parse, validate
-from node.web.i18n import N_
+from node.web.errors import field_errors, problem_errors
+from node.web.forms import Field, money, parse
 from node.web.templating import render, speaker
 
 T = TypeVar("T")
-CONFLICT = N_(
-    "Quelqu'un d'autre a modifié cette fiche pendant que vous la modifiiez. Vos changements "
-    "n'ont pas été enregistrés : rechargez la fiche pour voir sa version actuelle, puis "
-    "refaites vos changements."
-)
 
 
 def posted_version(form: FormData) -> int | None:
@@ -49,25 +46,40 @@ def submit(
     *,
     versioned: bool = False,
     extra: Mapping[str, Any] | None = None,
+    money_fields: Sequence[str] = (),
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    db: Session | None = None,
 ) -> Outcome[T]:
-    """Parse `form`, validate it with `model`, and run `action` on the valid data."""
+    """Parse `form`, validate it with `model`, and run `action` on the valid data.
+
+    `money_fields` are amounts typed the French way; `prepare` turns the shown values into
+    the model's (a percentage into a fraction, say). With `db`, the action runs in a
+    savepoint: a refusal leaves nothing of it behind, even what the service had flushed
+    before refusing. Forbidden and NotFound go on to the error page.
+    """
     _ = speaker(request).gettext
     values = parse(fields, form)
+    for name in money_fields:
+        if isinstance(values.get(name), str):
+            values[name] = money(values[name]) or None
     values.update(extra or {})
     if versioned:
         values["version"] = posted_version(form)
-    data, errors = validate(model, values, _)
-    if data is None:
-        return Outcome(None, values, errors)
+    shown = dict(values)
     try:
-        return Outcome(action(data), values)
-    except VersionConflict:
-        return Outcome(None, values, {"": _(CONFLICT)}, conflict=True)
+        data = model.model_validate(prepare(dict(values)) if prepare else values)
+    except ValidationError as exc:
+        return Outcome(None, shown, field_errors(exc, _))
+    try:
+        if db is None:
+            return Outcome(action(data), shown)
+        with db.begin_nested():
+            return Outcome(action(data), shown)
     except (Forbidden, NotFound):
         raise
     except DomainError as exc:
-        found = {e.field.removeprefix("body."): e.message for e in exc.errors}
-        return Outcome(None, values, found or {"": exc.detail})
+        conflict = isinstance(exc, VersionConflict)
+        return Outcome(None, shown, problem_errors(exc, _, shown), conflict=conflict)
 
 
 def form_page(

@@ -16,11 +16,10 @@ from node.problems import DomainError, NotFound, PreconditionRequired, VersionCo
 from node.services import host_area, hosting
 from node.services.loans import Exchange
 from node.web.deps import AdminViewer, Posted, StaffViewer, check_csrf
-from node.web.editing import CONFLICT
-from node.web.forms import Field, Translate, parse
+from node.web.errors import ERROR_MESSAGES, HOSTING_ERRORS, field_errors, problem_errors
+from node.web.forms import Field, Translate, money, parse
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import domain_errors, model_errors, money
 from node.web.office_team import ENGAGEMENT
 from node.web.templating import render, speaker
 from schemas.engagements import EngagementTerms
@@ -36,37 +35,6 @@ from schemas.hosting import (
 
 router = APIRouter()
 
-# The hosting refusals' codes (see docs/loans.md), as the pages say them.
-HOSTING_ERRORS: dict[str, str] = {
-    "date_outside_host_area": N_(
-        "Cette date (%(place)s) n'est pas dans la zone d'accueil du bureau : il ne peut pas y "
-        "proposer de soutien."
-    ),
-    "producer_not_peer": N_("Le bureau %(bureau)s n'est pas (ou plus) un pair de votre bureau."),
-    "crew_no_consent": N_(
-        "%(name)s n'accepte pas (ou plus) les propositions du réseau : avec son accord, cochez "
-        "« M'accepte pour des propositions du réseau » sur sa fiche."
-    ),
-    "crew_card_not_shared": N_(
-        "La fiche de %(name)s n'est pas visible du réseau : le bureau producteur ne pourrait pas "
-        "la voir."
-    ),
-    "crew_unavailable": N_("%(name)s n'a pas indiqué de disponibilité le %(day)s."),
-    "crew_unknown_member": N_("Ce membre n'est pas (ou plus) un membre du bureau."),
-    "resource_not_free": N_("%(name)s n'est plus prêtable ou n'est plus libre le %(day)s."),
-    "engagement_required": N_(
-        "Accepter un membre, c'est l'engager : indiquez les conditions de l'engagement."
-    ),
-    "offer_item_decided": N_(
-        "Cette proposition a déjà reçu une réponse entre-temps : voici l'offre à jour."
-    ),
-    "offer_date_gone": N_("La date de cette offre n'existe plus : rien n'a été accepté."),
-    "offer_not_producer": N_("Seul le bureau producteur répond aux propositions d'une offre."),
-    "host_area_entry": N_(
-        "« %(entry)s » n'est ni un département ou un début de code postal (1 à 5 chiffres), "
-        "ni un nom de ville."
-    ),
-}
 # Said after a redirect (`?notice=…`): what happened and what follows.
 HOSTING_NOTICES = {
     "area": N_(
@@ -214,7 +182,13 @@ def save_area(
             request, db, settings, values=values, errors={"entries": message}, status_code=422
         )
     except (VersionConflict, PreconditionRequired):
-        return _area_page(request, db, settings, errors={"": _(CONFLICT)}, status_code=409)
+        return _area_page(
+            request,
+            db,
+            settings,
+            errors={"": _(ERROR_MESSAGES["version_conflict"])},
+            status_code=409,
+        )
     return RedirectResponse("/accueil?notice=area", status_code=303)
 
 
@@ -459,7 +433,7 @@ def _decision_errors(
     if exc.code in HOSTING_ERRORS:
         return {"": translate(HOSTING_ERRORS[exc.code])}
     if isinstance(exc, VersionConflict):
-        return {"": translate(CONFLICT)}
+        return {"": translate(ERROR_MESSAGES["version_conflict"])}
     fields = [e for e in exc.errors if e.field.startswith("body.engagement.")]
     if fields:
         # The form's fields are the engagement's: `body.engagement.gross_pay` is `gross_pay`.
@@ -471,7 +445,7 @@ def _decision_errors(
             ],
             **exc.extra,
         )
-        return domain_errors(terms, translate, values)
+        return problem_errors(terms, translate, values)
     return {"": translate(DECIDE_FAILED)}
 
 
@@ -506,7 +480,7 @@ def decide_item(
                 offer,
                 _crew_item(offer, item_id),
                 values=values,
-                errors=model_errors(exc, _),
+                errors=field_errors(exc, _),
                 status_code=422,
             )
         return _offer_detail(

@@ -18,11 +18,12 @@ from node.services.loans import Exchange
 from node.services.origins import known_origins
 from node.web.deps import Posted, StaffViewer, check_csrf
 from node.web.editing import Outcome, form_page, posted_version, submit
-from node.web.forms import Field, field_errors
+from node.web.errors import ERROR_MESSAGES, field_errors, problem_message, say
+from node.web.forms import Field, Translate
 from node.web.i18n import N_
 from node.web.lists import notice, offset_of, page_links
 from node.web.templating import render, speaker
-from schemas.loans import STARTS_IN_PAST, LoanActionCreate, LoanRequestCreate
+from schemas.loans import LoanActionCreate, LoanRequestCreate
 
 router = APIRouter()
 
@@ -57,13 +58,6 @@ REQUEST_FIELDS = (
     Field("return_place", N_("Lieu de retour")),
     Field("contact", N_("Contact (nom, téléphone)"), required=True),
 )
-# Reasons the node writes as codes (`loans.OVERLAP_ACCEPTED`), in the words of the page.
-REASONS = {
-    loans.OVERLAP_ACCEPTED: N_(
-        "Refusée automatiquement : le bureau propriétaire a accordé la ressource à une autre "
-        "demande sur une partie de cette période."
-    ),
-}
 
 
 def _exchange(request: Request) -> Exchange:
@@ -144,8 +138,25 @@ def send_request(
     return RedirectResponse(f"/prets/{outcome.record.id}?notice=created", status_code=303)
 
 
-def _history(loan: Loan) -> list[dict[str, Any]]:
-    return list(reversed(loan.history))
+def said(code: str, typed: str, translate: Translate, **params: str) -> str:
+    """A loan's reason as the page says it: the node's sentence for `code` (none for a code
+    this node does not know), then what a person typed."""
+    sentence = say(code, translate, params) if code else None
+    return " — ".join(part for part in (sentence, typed) if part)
+
+
+def _history(loan: Loan, translate: Translate) -> list[dict[str, Any]]:
+    events = []
+    for event in reversed(loan.history):
+        asked = str(event.get("asked", ""))
+        state = str(event.get("state", ""))
+        figures = {
+            "asked": translate(ACTIONS.get(asked, asked)),
+            "state": translate(STATES.get(state, state)),
+        }
+        code, note = str(event.get("reason_code", "")), str(event.get("note", ""))
+        events.append({**event, "said": said(code, note, translate, **figures)})
+    return events
 
 
 @router.get("/prets/{loan_id}")
@@ -187,6 +198,7 @@ def _loan_page(
     request: Request, db: Db, loan: Loan, *, error: str = "", status_code: int = 200
 ) -> Response:
     names = _bureau_names(db)
+    _ = speaker(request).gettext
     return render(
         request,
         "loan.html",
@@ -195,11 +207,11 @@ def _loan_page(
             "loan": loan,
             "states": STATES,
             "actions": ACTIONS,
-            "reasons": REASONS,
             "allowed": [a.value for a in loans.available_actions(db, loan)],
             "delivery": _delivery(request, db, loan, names),
             "names": names,
-            "history": _history(loan),
+            "history": _history(loan, _),
+            "reason": said(loan.reason_code, loan.reason, _),
             "error": error,
             "notice": notice(request),
         },
@@ -223,13 +235,7 @@ def loan_action(
     try:
         data = LoanActionCreate.model_validate(raw)
     except ValidationError as exc:
-        errors = field_errors(exc, _)
-        message = next(iter(errors.values()), "")
-        past = any(e["type"] == STARTS_IN_PAST for e in exc.errors())
-        if raw["action"] in ("decline", "cancel") and not raw["reason"]:
-            message = _("Indiquez la raison.")
-        elif raw["action"] == "counter" and not past:
-            message = _("Indiquez des dates valides (la fin après le début).")
+        message = next(iter(field_errors(exc, _).values()), "")
         return _loan_page(request, db, loan, error=message, status_code=422)
     try:
         with db.begin_nested():  # a refusal undoes only this attempt
@@ -243,13 +249,8 @@ def loan_action(
             )
     except DomainError as exc:
         loan = loans.get_loan(db, loan_id=loan_id)
-        if isinstance(exc, loans.Overlap):
-            message = _("Cette ressource est déjà prêtée sur une partie de cette période.")
-        elif exc.status == 409:
-            message = _(
-                "Le prêt a changé entre-temps (ou attend une réponse) : voici son état actuel."
-            )
-        else:
-            message = exc.detail
+        message = problem_message(exc, _)
+        if exc.status == 409 and exc.code != "loan_overlap":  # the loan moved on: show it
+            message = _(ERROR_MESSAGES["loan_action_not_allowed"])
         return _loan_page(request, db, loan, error=message, status_code=exc.status)
     return RedirectResponse(f"/prets/{loan_id}?notice=saved", status_code=303)

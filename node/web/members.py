@@ -182,7 +182,7 @@ def member_page(
     member = service.get_member(db, member_id=member_id)
     _ = speaker(request).gettext
     fmt = speaker(request)
-    private = viewer.is_staff or viewer.actor.member_id == member.id
+    private = service.sees_private(viewer.actor, member)
     labels = dict(VISIBILITY)
     details = [
         (_("Métiers"), ", ".join(member.trades)),
@@ -201,7 +201,7 @@ def member_page(
             (_("Sociétaire depuis le"), fmt.date(member.member_since)),
             (_("Parts sociales"), fmt.number(member.shares)),
         ]
-    editable = service.can_edit(viewer.actor, member)
+    editable = private
     return render(
         request,
         "detail.html",

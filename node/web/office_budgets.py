@@ -11,11 +11,11 @@ from node.api.deps import Db
 from node.models import BudgetLine
 from node.services import budgets, productions
 from node.web.deps import Posted, StaffViewer, check_csrf
-from node.web.editing import posted_version
+from node.web.editing import posted_version, submit
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, date_frame
+from node.web.office_common import date_frame
 from node.web.templating import render, speaker
 from schemas.budgets import BudgetLineCreate, BudgetLineUpdate
 
@@ -132,7 +132,7 @@ def add_date_line(
 ) -> Response:
     check_csrf(form, viewer.csrf_token)
     tour_date = date_frame(db, request, date_id, "budget")["tour_date"]
-    done = attempt(
+    done = submit(
         request,
         form,
         LINE,
@@ -162,7 +162,7 @@ def add_tour_line(
 ) -> Response:
     """A line of the whole tour (a subsidy for the tour, say), on no date in particular."""
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         LINE,
@@ -201,7 +201,7 @@ def update_line(
     """Correct a line, typically to enter its actual amount once known."""
     check_csrf(form, viewer.csrf_token)
     line = budgets.get_line(db, line_id=line_id)
-    done = attempt(
+    done = submit(
         request,
         form,
         UPDATE,

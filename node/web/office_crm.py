@@ -11,11 +11,10 @@ from starlette.responses import RedirectResponse, Response
 from node.api.deps import Db
 from node.services import crm, organisations, productions
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
-from node.web.editing import posted_version
+from node.web.editing import posted_version, submit
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt
 from node.web.templating import render, speaker
 from schemas.crm import InteractionCreate, ProspectionCreate, ProspectionUpdate
 
@@ -103,7 +102,7 @@ def add_prospection(
     production_id: str, request: Request, form: Posted, db: Db, viewer: StaffViewer
 ) -> Response:
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         PROSPECTION,
@@ -125,7 +124,7 @@ def update_prospection(
 ) -> Response:
     check_csrf(form, viewer.csrf_token)
     row = crm.get_prospection(db, prospection_id=prospection_id)
-    done = attempt(
+    done = submit(
         request,
         form,
         UPDATE,
@@ -193,7 +192,7 @@ def add_exchange(
 ) -> Response:
     """Staff and members of the bureau alike log a call, an e-mail, a meeting, an offer, a note."""
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         INTERACTION,

@@ -11,11 +11,11 @@ from starlette.responses import RedirectResponse, Response
 from node.api.deps import Db
 from node.services import audit, compliance, stages
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
-from node.web.editing import posted_version
+from node.web.editing import posted_version, submit
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import STAGES, attempt, date_frame, today_of
+from node.web.office_common import STAGES, date_frame, today_of
 from node.web.templating import render, speaker
 from schemas.compliance import DutyState, Owner
 from schemas.tourdates import DateStage, StageChange
@@ -123,7 +123,7 @@ def change_stage(
     def prepare(values: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
-    done = attempt(
+    done = submit(
         request,
         form,
         fields,

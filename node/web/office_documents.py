@@ -11,11 +11,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from node.api.deps import Db
 from node.services import contracts, daysheets, office, organisations
 from node.web.deps import Posted, StaffViewer, check_csrf
-from node.web.editing import posted_version
+from node.web.editing import posted_version, submit
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, date_frame, printed_html, printed_pdf, today_of
+from node.web.office_common import date_frame, printed_html, printed_pdf, today_of
 from node.web.templating import render
 from schemas.contracts import ContractCreate, SignRequest
 from schemas.daysheets import Audience, DaySheetBody
@@ -150,7 +150,7 @@ def create_contract(
     def prepare(values: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in values.items() if v is not None}
 
-    done = attempt(
+    done = submit(
         request,
         form,
         CONTRACT,
@@ -174,7 +174,7 @@ def sign_contract(
     check_csrf(form, viewer.csrf_token)
     row = contracts.get_contract(db, contract_id=contract_id)
     date_id = contracts.dates_of(db, contract_id)[0].id
-    done = attempt(
+    done = submit(
         request,
         form,
         SIGN,
@@ -287,7 +287,7 @@ def save_sheet(
     date_id: str, request: Request, form: Posted, db: Db, viewer: StaffViewer
 ) -> Response:
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         SHEET,

@@ -12,10 +12,10 @@ from node.api.deps import AppSettings, Db
 from node.models import Organisation
 from node.services import duplicates, hints, organisations
 from node.web.deps import CurrentViewer, Posted, StaffViewer, check_csrf
+from node.web.editing import submit
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt
 from node.web.templating import render, speaker
 from schemas.crm import MergeRequest
 from schemas.hints import ContactHintSet
@@ -103,7 +103,7 @@ def share_hint(
 ) -> Response:
     """Tell the network the bureau is in contact with this organisation, and whom to ask."""
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         HINT,
@@ -167,7 +167,7 @@ def merge(request: Request, form: Posted, db: Db, viewer: StaffViewer) -> Respon
     """Keep one organisation and fold the other into it; both histories are kept."""
     check_csrf(form, viewer.csrf_token)
     kept_id = str(form.get("kept_id", ""))
-    done = attempt(
+    done = submit(
         request,
         form,
         MERGE,

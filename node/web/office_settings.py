@@ -14,10 +14,11 @@ from node.problems import DomainError
 from node.services import budgets, documents, office, paygrids
 from node.text import fold
 from node.web.deps import Posted, StaffViewer, check_csrf
-from node.web.forms import Field, Translate
+from node.web.editing import submit
+from node.web.errors import problem_message
+from node.web.forms import Field, Translate, money
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, detail_message, money
 from node.web.templating import render, speaker
 from schemas.budgets import EmployerRates
 from schemas.contracts import OfficeProfile, TemplateBody
@@ -119,7 +120,7 @@ def profile_page(request: Request, db: Db, viewer: StaffViewer) -> Response:
 @router.post("/bureau/profil")
 def save_profile(request: Request, form: Posted, db: Db, viewer: StaffViewer) -> Response:
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         PROFILE,
@@ -136,7 +137,7 @@ def save_profile(request: Request, form: Posted, db: Db, viewer: StaffViewer) ->
 def save_rates(request: Request, form: Posted, db: Db, viewer: StaffViewer) -> Response:
     """Employer rates for cost estimates only: the bureau types its payroll provider's."""
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         RATES,
@@ -228,7 +229,7 @@ def load_grid(request: Request, form: Posted, db: Db, viewer: StaffViewer) -> Re
             request,
             db,
             text=text,
-            error=detail_message(exc, _),
+            error=problem_message(exc, _),
             problems=_grid_problems(exc, _),
             status_code=422,
         )
@@ -303,7 +304,7 @@ def save_template(
 ) -> Response:
     """Keep the bureau's own version; one that does not compile is refused and shown again."""
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         BODY,

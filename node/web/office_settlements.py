@@ -10,11 +10,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from node.api.deps import Db
 from node.services import contracts, settlements
 from node.web.deps import Posted, StaffViewer, check_csrf
-from node.web.editing import posted_version
-from node.web.forms import Field
+from node.web.editing import posted_version, submit
+from node.web.forms import Field, money
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, date_frame, money, printed_html, printed_pdf
+from node.web.office_common import date_frame, printed_html, printed_pdf
 from node.web.templating import render
 from schemas.contracts import Settlement, SettlementRequest
 from schemas.tourdates import DateStage
@@ -119,7 +119,7 @@ def settle(
     row = contracts.get_contract(db, contract_id=contract_id)
     date_id = str(form.get("date_id") or contracts.dates_of(db, row.id)[0].id)
     version = posted_version(form)
-    done = attempt(
+    done = submit(
         request,
         form,
         _fields(row.kind),

@@ -12,10 +12,11 @@ from starlette.responses import RedirectResponse, Response
 from node.api.deps import Db
 from node.services import engagements, members, payroll, productions, tourdates
 from node.web.deps import Posted, StaffViewer, check_csrf
+from node.web.editing import submit
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
-from node.web.office_common import attempt, date_frame, today_of
+from node.web.office_common import date_frame, today_of
 from node.web.templating import render, speaker
 from schemas.engagements import EngagementCreate, EngagementStates, ObjectNumber
 
@@ -139,7 +140,7 @@ def team_page(date_id: str, request: Request, db: Db, viewer: StaffViewer) -> Re
 @router.post("/dates/{date_id}/equipe")
 def engage(date_id: str, request: Request, form: Posted, db: Db, viewer: StaffViewer) -> Response:
     check_csrf(form, viewer.csrf_token)
-    done = attempt(
+    done = submit(
         request,
         form,
         ENGAGEMENT,
@@ -165,7 +166,7 @@ def record_states(
     """Record what the payroll provider reports: CDDU signed, DPAE sent, AEM, certificate."""
     check_csrf(form, viewer.csrf_token)
     row = engagements.get_engagement(db, engagement_id=engagement_id)
-    done = attempt(
+    done = submit(
         request,
         form,
         STATES,
@@ -192,7 +193,7 @@ def set_object_number(
 ) -> Response:
     check_csrf(form, viewer.csrf_token)
     tour_date = tourdates.get_tour_date(db, tour_date_id=date_id)
-    done = attempt(
+    done = submit(
         request,
         form,
         OBJECT,

@@ -451,7 +451,7 @@ def test_an_action_on_a_loan_the_owner_lost_ends_it_at_the_borrower(
         exchange(lyon, grenoble)
         ended = loan(lyon, loan_id)
         assert (ended["state"], ended["pending"]) == ("cancelled", "")
-        assert ended["reason"] == loans_service.UNKNOWN_AT_OWNER
+        assert (ended["reason_code"], ended["reason"]) == (loans_service.UNKNOWN_AT_OWNER, "")
         assert [e["action"] for e in ended["history"]][-1] == "unknown"
         # The same answer again changes nothing; nor does one from another bureau.
         message = stored_message(lyon, "loan.unknown")
@@ -471,7 +471,8 @@ def test_an_action_on_a_loan_the_owner_lost_ends_it_at_the_borrower(
             page = pages.get(f"/prets/{loan_id}")
         assert page.status_code == 200
         assert "Prêt inconnu du bureau propriétaire" in page.text
-        assert loans_service.UNKNOWN_AT_OWNER in page.text
+        assert "Le bureau propriétaire ne connaît pas ce prêt." in page.text
+        assert loans_service.UNKNOWN_AT_OWNER not in page.text  # the code, never shown
 
 
 def test_an_action_whose_request_waits_in_the_inbox_waits_for_it(

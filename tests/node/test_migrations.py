@@ -124,3 +124,38 @@ def test_failed_logins_move_to_their_own_table_and_back(db_url: str) -> None:
             assert "login_failures" not in inspect(conn).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_loan_reasons_the_node_wrote_become_codes_and_come_back_on_downgrade(
+    db_url: str,
+) -> None:
+    """0015 moves the French sentences the node wrote into `reason` to `reason_code`; what a
+    person typed stays; the downgrade writes the sentences back."""
+    engine = make_engine(db_url)
+    row = (
+        "INSERT INTO loans (id, role, owner, borrower, resource_id, resource_name, starts_on, "
+        "ends_on, purpose, pickup_place, return_place, contact, state, reason, revision, "
+        "pending, requested_by, history, last_message_key, version, created_at, updated_at) "
+        "VALUES (:id, 'owner', 'lyon', 'annecy', 'r1', 'Camion', '2027-05-01', '2027-05-03', "
+        "'', '', '', '', 'declined', :reason, 1, '', '', '[]', '', 1, "
+        "'2026-12-01 10:00:00', '2026-12-01 10:00:00')"
+    )
+    reasons = {"taken": "la période proposée n'est plus libre", "typed": "Le camion est au garage"}
+    try:
+        upgrade(engine, "0009")
+        with engine.begin() as conn:
+            for key, reason in reasons.items():
+                conn.execute(text(row), {"id": key, "reason": reason})
+        upgrade(engine)
+        read = "SELECT id, reason, reason_code FROM loans ORDER BY id"
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(text(read))] == [
+                ("taken", "", "period_taken"),
+                ("typed", "Le camion est au garage", ""),
+            ]
+        command.downgrade(alembic_config(engine), "0009")
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT id, reason FROM loans ORDER BY id"))
+            assert dict(tuple(r) for r in back) == reasons
+    finally:
+        engine.dispose()
