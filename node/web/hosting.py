@@ -325,9 +325,9 @@ def send_offer(
             contacts=_contacts(form),
         )
     except ValidationError as exc:
-        messages = {e.get("msg", "") for e in exc.errors()}
+        codes = {e.get("type") for e in exc.errors()}
         detail = _("Proposez au moins un membre, une ressource, un contact ou un mot.")
-        if not any("at least" in m for m in messages):
+        if "offer_empty" not in codes:
             detail = _("Vérifiez les contacts : une ligne par contact, « Nom ; rôle ; téléphone ».")
         return _offer_form(request, db, target, values=values, errors=[detail], status_code=422)
     try:
@@ -438,7 +438,8 @@ def _decision_errors(
     if fields:
         # The form's fields are the engagement's: `body.engagement.gross_pay` is `gross_pay`.
         terms = DomainError(
-            exc.detail,
+            "the engagement's terms were refused",
+            code=exc.code,
             errors=[
                 e.model_copy(update={"field": e.field.replace("body.engagement.", "body.", 1)})
                 for e in fields

@@ -300,7 +300,7 @@ def test_two_bureaus_asking_for_overlapping_periods_never_both_get_it(line: Line
         timeout=TIMEOUT,
         what="the loser to see its request declined",
     )
-    assert told["reason"] == "overlap_accepted"
+    assert told["reason_code"] == "overlap_accepted"
     held = [loan_of(grenoble, i)["state"] for i in ids.values()]  # type: ignore[index]
     assert sorted(held) == ["accepted", "declined"]
 

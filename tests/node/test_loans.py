@@ -543,7 +543,8 @@ def test_accepting_a_loan_declines_the_requests_it_overlaps_and_tells_their_borr
         exchange(lyon, annecy, grenoble)
         assert act(grenoble, chosen, "accept").status_code == 200
         declined = loan(grenoble, loser)
-        assert (declined["state"], declined["reason"]) == ("declined", "overlap_accepted")
+        assert (declined["state"], declined["reason_code"]) == ("declined", "overlap_accepted")
+        assert declined["reason"] == ""
         assert declined["history"][-1]["action"] == "decline"
         assert loan(grenoble, apart)["state"] == "requested"  # no day in common: still open
         exchange(grenoble, lyon, annecy)
@@ -559,7 +560,7 @@ def test_accepting_a_loan_declines_the_requests_it_overlaps_and_tells_their_borr
         assert act(annecy, apart, "accept_counter").status_code == 200
         exchange(annecy, grenoble, lyon)
         assert loan(grenoble, apart)["state"] == "accepted"
-        assert (loan(lyon, late)["state"], loan(lyon, late)["reason"]) == (
+        assert (loan(lyon, late)["state"], loan(lyon, late)["reason_code"]) == (
             "declined",
             "overlap_accepted",
         )
