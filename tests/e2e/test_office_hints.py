@@ -19,7 +19,7 @@ LINE_TIMEOUT = 20.0
 def hints(node: Node, name: str) -> list[dict[str, Any]]:
     response = node.api.get("/api/network/contact-hints", params={"name": name})
     assert response.status_code == 200, response.text
-    found: list[dict[str, Any]] = response.json()
+    found: list[dict[str, Any]] = response.json()["items"]
     return found
 
 

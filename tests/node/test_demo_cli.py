@@ -146,7 +146,8 @@ def test_a_killed_demo_takes_its_bureaus_with_it(tmp_path: Path) -> None:
         assert len(processes_under(home)) == 1
         demo_process.kill()
         demo_process.wait(timeout=10)
-        wait_for(lambda: processes_under(home) == [], timeout=20)
+        # SIGTERM reaches the bureau at once; its graceful stop may wait for a loaded machine.
+        wait_for(lambda: processes_under(home) == [], timeout=60)
         assert not port_taken(port)
     finally:
         if demo_process.poll() is None:

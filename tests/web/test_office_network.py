@@ -132,4 +132,4 @@ def test_the_hint_needs_no_network_call_and_shows_nothing_alone(
     oid = organisation(node)["id"]
     html = staff.get(f"/organisations/{oid}").text
     assert 'id="network-hints-none"' in html
-    assert get(node, "/api/network/contact-hints", name="croix rousse") == []
+    assert get(node, "/api/network/contact-hints", name="croix rousse")["items"] == []
