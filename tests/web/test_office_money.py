@@ -37,7 +37,11 @@ def _stage(node: NodeHarness, date_id: str, to: str) -> None:
 
 
 def _signed_contract(node: NodeHarness, pid: str, oid: str, date_id: str, **terms: Any) -> str:
-    put(node, "/api/office/profile", {"legal_name": "Bureau", "licence_number": "PLATESV-D-2021-000001"})
+    put(
+        node,
+        "/api/office/profile",
+        {"legal_name": "Bureau", "licence_number": "PLATESV-D-2021-000001"},
+    )
     body = {"production_id": pid, "organiser_id": oid, "tour_date_ids": [date_id], **terms}
     contract = post(node, "/api/contracts", body)
     headers = {**node.headers("staff"), "If-Match": f'"{contract["version"]}"'}
