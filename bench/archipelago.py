@@ -33,7 +33,7 @@ from bench import cards
 from bench.logs import origin_log
 from bench.nodes import create_node, sessions
 from federation.apply import PageApplier
-from federation.models import FedEntry, FedOrigin
+from federation.models import FedCursor, FedEntry, FedOrigin
 from federation.sync import Statistics
 from node.federated import build_registry
 from schemas.federation import Heads
@@ -168,6 +168,16 @@ def settle(network: Network) -> None:
             session.execute(delete(FedOrigin).where(FedOrigin.slug != node.slug))
             session.execute(insert(FedOrigin), [{**o, "via_peer": relay} for o, _ in others])
             session.execute(insert(FedEntry), [e for _, e in others])
+            # And how far each peer holds each bureau, as its last heads said.
+            session.execute(
+                insert(FedCursor),
+                [
+                    {"peer": p, "origin": o["slug"], "seq": 1, "remote_seq": 1}
+                    for p in network.peers_of(node.slug)
+                    for o, _ in own
+                    if o["slug"] not in (node.slug, p)
+                ],
+            )
 
 
 def _recorder(network: Network, receiver: str) -> Callable[..., None]:

@@ -34,15 +34,16 @@ def note_heads(
     cursors = {
         c.origin: c for c in session.scalars(select(FedCursor).where(FedCursor.peer == peer))
     }
+    held: dict[str, int] | None = None  # read once, for all the new cursors
     for head in heads.origins:
         if head.origin == own:
             continue
         cursor = cursors.get(head.origin)
         if cursor is None:
-            held = session.get(FedOrigin, head.origin)
-            cursor = FedCursor(
-                peer=peer, origin=head.origin, seq=held.head_seq if held is not None else 0
-            )
+            if held is None:
+                rows = session.execute(select(FedOrigin.slug, FedOrigin.head_seq))
+                held = {slug: seq for slug, seq in rows}
+            cursor = FedCursor(peer=peer, origin=head.origin, seq=held.get(head.origin, 0))
             session.add(cursor)
         previous = cursor.remote_seq
         if not only_forward and previous is not None and head.seq < previous:

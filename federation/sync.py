@@ -23,7 +23,7 @@ from federation.config import FederationConfig
 from federation.errors import BrokenChain, FederationError, NotPeered, PageTooLarge, UnknownKey
 from federation.keys import KeyResolver
 from federation.metrics import FederationMetrics
-from federation.models import FedCursor, FedEntry, FedOrigin, FedPeer
+from federation.models import FedCursor, FedEntry, FedMissingBody, FedOrigin, FedPeer
 from federation.peers import refresh_peer_keys
 from federation.registry import Registry
 from federation.trust import current_key_resolver
@@ -137,22 +137,33 @@ class SyncEngine:
             raise NotPeered(f"the node at {url} says it is {heads.node!r}, not {peer_slug!r}")
         if hinted is None:
             self._note_heads(peer_slug, heads)
-        for head in self._behind_first(heads):
+        for head in self._to_pull(heads):
             self._pull_head(peer_slug, url, head, report)
         # Hinted heads are noted (lag bookkeeping only) once the pages are in, in the write
         # that records the outcome: off a relay hop's path.
         return hinted
 
-    def _behind_first(self, heads: Heads) -> list[OriginHead]:
-        """The peer's origins other than ours, those it holds further than we do first: a
-        change is applied (and relayed on) before the other origins are checked."""
+    def _to_pull(self, heads: Heads) -> list[OriginHead]:
+        """The peer's origins other than ours that need a look, those it holds further than
+        we do first: a change is applied (and relayed on) before the other origins are
+        checked. An origin we hold at exactly the peer's head, with the same hash and no
+        record waiting for its body, needs nothing (one read for all of them, not one per
+        origin: a network of hundreds of bureaus lists hundreds of heads in every notify)."""
         with self._sessions() as session:
             held = {
-                slug: seq
-                for slug, seq in session.execute(select(FedOrigin.slug, FedOrigin.head_seq))
+                slug: (seq, digest)
+                for slug, seq, digest in session.execute(
+                    select(FedOrigin.slug, FedOrigin.head_seq, FedOrigin.head_hash)
+                )
             }
-        others = [h for h in heads.origins if h.origin != self._config.slug]
-        return sorted(others, key=lambda h: held.get(h.origin, 0) >= h.seq)
+            waiting = set(session.scalars(select(FedMissingBody.origin).distinct()))
+        others = [
+            h
+            for h in heads.origins
+            if h.origin != self._config.slug
+            and (held.get(h.origin) != (h.seq, h.head) or h.origin in waiting)
+        ]
+        return sorted(others, key=lambda h: held.get(h.origin, (0, ""))[0] >= h.seq)
 
     def _pull_head(self, peer_slug: str, url: str, head: OriginHead, report: SyncReport) -> None:
         try:
