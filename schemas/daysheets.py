@@ -52,6 +52,15 @@ class DaySheetBody(StrictModel):
     )
 
 
+class DaySheetUpdate(DaySheetBody):
+    """The whole sheet, replacing the date's; the version it was edited from is required
+    (`0` for a date that has no sheet yet)."""
+
+    version: int | None = Field(
+        None, description="The version you edited; alternatively send `If-Match`."
+    )
+
+
 class DaySheetPublic(DaySheetBody):
     tour_date_id: str
     version: int

@@ -153,6 +153,14 @@ class EngagementStates(StrictModel):
     conges_certificate_on: DoneOn = None
 
 
+class EngagementStatesUpdate(EngagementStates):
+    """What the payroll provider reports for one engagement, edited from its `version`."""
+
+    version: int | None = Field(
+        None, description="The version you edited; alternatively send `If-Match`."
+    )
+
+
 class ProviderReport(EngagementStates):
     engagement_id: str = Field(min_length=1, max_length=32)
 
@@ -194,6 +202,14 @@ class EngagementPublic(BaseModel):
 class ObjectNumber(StrictModel):
     object_number: str = Field(
         max_length=40, description="Numéro d'objet given by France Travail Spectacle."
+    )
+
+
+class ObjectNumberUpdate(ObjectNumber):
+    """The production's numéro d'objet, with the production's version it was edited from."""
+
+    version: int | None = Field(
+        None, description="The version you edited; alternatively send `If-Match`."
     )
 
 

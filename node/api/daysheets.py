@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import HTMLResponse
 
-from node.api.deps import CurrentActor, Db, Limit, Offset, StaffActor, paged
+from node.api.deps import CurrentActor, Db, IfMatch, Limit, Offset, StaffActor, etag, paged
 from node.services import daysheets as service
 from schemas.common import Page
-from schemas.daysheets import Audience, DaySheetBody, DaySheetPublic, LinkCreate, LinkPublic
+from schemas.daysheets import Audience, DaySheetPublic, DaySheetUpdate, LinkCreate, LinkPublic
 
 router = APIRouter(prefix="/api", tags=["day sheets"])
 public_router = APIRouter(tags=["day sheets"])
@@ -34,8 +34,24 @@ def get_sheet(tour_date_id: str, db: Db, _actor: StaffActor) -> DaySheetPublic:
 
 
 @router.put("/tour-dates/{tour_date_id}/day-sheet", response_model=DaySheetPublic)
-def put_sheet(tour_date_id: str, data: DaySheetBody, db: Db, actor: StaffActor) -> DaySheetPublic:
-    return service.save_sheet(db, actor=actor, tour_date_id=tour_date_id, data=data)
+def put_sheet(
+    tour_date_id: str,
+    data: DaySheetUpdate,
+    db: Db,
+    actor: StaffActor,
+    if_match: IfMatch,
+    response: Response,
+) -> DaySheetPublic:
+    """Replace the sheet; `If-Match` or `version` names the version edited (0 for none yet)."""
+    sheet = service.save_sheet(
+        db,
+        actor=actor,
+        tour_date_id=tour_date_id,
+        data=data,
+        expected_version=if_match if if_match is not None else data.version,
+    )
+    response.headers["ETag"] = etag(sheet.version)
+    return sheet
 
 
 @router.get("/tour-dates/{tour_date_id}/day-sheet.html", response_class=HTMLResponse)

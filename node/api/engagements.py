@@ -17,10 +17,11 @@ from schemas.common import Page
 from schemas.engagements import (
     EngagementCreate,
     EngagementPublic,
-    EngagementStates,
+    EngagementStatesUpdate,
     EngagementUpdate,
     GridLoadReport,
     ObjectNumber,
+    ObjectNumberUpdate,
     PayGridRowPublic,
     ProviderReport,
 )
@@ -123,10 +124,22 @@ def delete_engagement(engagement_id: str, db: Db, actor: StaffActor, if_match: I
 
 @router.patch("/engagements/{engagement_id}/states", response_model=EngagementPublic)
 def record_states(
-    engagement_id: str, data: EngagementStates, db: Db, actor: StaffActor, response: Response
+    engagement_id: str,
+    data: EngagementStatesUpdate,
+    db: Db,
+    actor: StaffActor,
+    if_match: IfMatch,
+    response: Response,
 ) -> EngagementPublic:
-    """Record what the payroll provider reports: CDDU signed, DPAE sent, AEM, certificate."""
-    row = service.record_states(db, actor=actor, engagement_id=engagement_id, states=data)
+    """Record what the payroll provider reports: CDDU signed, DPAE sent, AEM, certificate;
+    `If-Match` or `version` names the engagement's version."""
+    row = service.update_states(
+        db,
+        actor=actor,
+        engagement_id=engagement_id,
+        states=data,
+        expected_version=if_match if if_match is not None else data.version,
+    )
     return _one(db, row, response)
 
 
@@ -157,12 +170,23 @@ def export_payroll(
 
 @router.put("/productions/{production_id}/object-number", response_model=ObjectNumber)
 def set_object_number(
-    production_id: str, data: ObjectNumber, db: Db, actor: StaffActor
+    production_id: str,
+    data: ObjectNumberUpdate,
+    db: Db,
+    actor: StaffActor,
+    if_match: IfMatch,
+    response: Response,
 ) -> ObjectNumber:
-    """Record the production's numéro d'objet (France Travail Spectacle)."""
+    """Record the production's numéro d'objet (France Travail Spectacle); `If-Match` or
+    `version` names the production's version."""
     production = service.set_object_number(
-        db, actor=actor, production_id=production_id, object_number=data.object_number
+        db,
+        actor=actor,
+        production_id=production_id,
+        object_number=data.object_number,
+        expected_version=if_match if if_match is not None else data.version,
     )
+    response.headers["ETag"] = etag(production.version)
     return ObjectNumber(object_number=production.object_number)
 
 

@@ -28,7 +28,7 @@ from node.models import (
 from node.models.base import utcnow
 from node.problems import Forbidden, NotFound
 from node.services import documents
-from node.services.common import audit, get_or_404
+from node.services.common import audit, check_version, get_or_404
 from node.services.editing import require_staff
 from node.services.engagements import performance_day
 from schemas.daysheets import Audience, DaySheetBody, DaySheetPublic
@@ -54,16 +54,24 @@ def get_sheet(session: Session, *, tour_date_id: str) -> DaySheetPublic:
 
 
 def save_sheet(
-    session: Session, *, actor: Actor, tour_date_id: str, data: DaySheetBody
+    session: Session,
+    *,
+    actor: Actor,
+    tour_date_id: str,
+    data: DaySheetBody,
+    expected_version: int | None,
 ) -> DaySheetPublic:
-    """Replace the date's sheet."""
+    """Replace the date's sheet, edited from `expected_version` (0 while there is none)."""
     require_staff(actor, "edit day sheets")
     get_or_404(session, TourDate, tour_date_id, "tour date")
     row = _sheet(session, tour_date_id)
     if row is None:
         row = DaySheet(tour_date_id=tour_date_id, version=0)
+        check_version(row, expected_version, "day sheet")
         session.add(row)
-    for key, value in data.model_dump().items():
+    else:
+        check_version(row, expected_version, "day sheet")
+    for key, value in data.model_dump(include=set(DaySheetBody.model_fields)).items():
         setattr(row, key, value)
     row.version += 1
     session.flush()

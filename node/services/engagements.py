@@ -243,13 +243,29 @@ def delete_engagement(
     session.flush()
 
 
+def update_states(
+    session: Session,
+    *,
+    actor: Actor,
+    engagement_id: str,
+    states: EngagementStates,
+    expected_version: int | None,
+) -> Engagement:
+    """Staff record the provider's states on one engagement, edited from `expected_version`."""
+    require_staff(actor, "record payroll states")
+    check_version(
+        get_engagement(session, engagement_id=engagement_id), expected_version, "engagement"
+    )
+    return record_states(session, actor=actor, engagement_id=engagement_id, states=states)
+
+
 def record_states(
     session: Session, *, actor: Actor, engagement_id: str, states: EngagementStates
 ) -> Engagement:
     """Record what the payroll provider reports (only the fields sent change)."""
     require_staff(actor, "record payroll states")
     row = get_engagement(session, engagement_id=engagement_id)
-    changes = states.model_dump(exclude_unset=True, exclude={"engagement_id"})
+    changes = states.model_dump(exclude_unset=True, exclude={"engagement_id", "version"})
     for key, value in changes.items():
         setattr(row, key, value)
     row.version += 1
@@ -338,12 +354,20 @@ def present(session: Session, rows: Sequence[Engagement]) -> list[EngagementPubl
 
 
 def set_object_number(
-    session: Session, *, actor: Actor, production_id: str, object_number: str
+    session: Session,
+    *,
+    actor: Actor,
+    production_id: str,
+    object_number: str,
+    expected_version: int | None,
 ) -> Production:
-    """Record the production's numéro d'objet (it then shows on all its engagements)."""
+    """Record the production's numéro d'objet (it then shows on all its engagements), edited
+    from the production's `expected_version`."""
     require_staff(actor, "set the numéro d'objet")
     production = get_or_404(session, Production, production_id, "production")
+    check_version(production, expected_version, "production")
     production.object_number = " ".join(object_number.split())
+    production.version += 1
     session.flush()
     audit(
         session,

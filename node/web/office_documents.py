@@ -267,6 +267,7 @@ def _sheet_page(
             **frame,
             "fields": SHEET,
             "values": values if values is not None else _sheet_text(sheet),
+            "version": sheet.version,
             "errors": errors or {},
             "links": daysheets.list_links(db, tour_date_id=date_id),
             "audiences": AUDIENCES,
@@ -292,7 +293,13 @@ def save_sheet(
         form,
         SHEET,
         DaySheetBody,
-        lambda data: daysheets.save_sheet(db, actor=viewer.actor, tour_date_id=date_id, data=data),
+        lambda data: daysheets.save_sheet(
+            db,
+            actor=viewer.actor,
+            tour_date_id=date_id,
+            data=data,
+            expected_version=posted_version(form),
+        ),
         prepare=_sheet_body,
     )
     if done.record is None:

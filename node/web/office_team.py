@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from node.api.deps import Db
 from node.services import engagements, members, payroll, productions, tourdates
 from node.web.deps import Posted, StaffViewer, check_csrf
-from node.web.editing import submit
+from node.web.editing import posted_version, submit
 from node.web.forms import Field
 from node.web.i18n import N_
 from node.web.lists import notice
@@ -171,8 +171,12 @@ def record_states(
         form,
         STATES,
         EngagementStates,
-        lambda data: engagements.record_states(
-            db, actor=viewer.actor, engagement_id=engagement_id, states=data
+        lambda data: engagements.update_states(
+            db,
+            actor=viewer.actor,
+            engagement_id=engagement_id,
+            states=data,
+            expected_version=posted_version(form),
         ),
     )
     if done.record is None:
@@ -203,6 +207,7 @@ def set_object_number(
             actor=viewer.actor,
             production_id=tour_date.production_id,
             object_number=data.object_number,
+            expected_version=posted_version(form),
         ),
     )
     if done.record is None:

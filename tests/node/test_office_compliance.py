@@ -45,7 +45,11 @@ def test_a_cession_date_goes_green_step_by_step(node: NodeHarness) -> None:
     node.client.post(
         f"/api/contracts/{contract['id']}/sign", json={"signed_on": "2026-01-20"}, headers=headers
     )
-    put(node, f"/api/productions/{show['id']}/object-number", {"object_number": "OBJ-7"})
+    put(
+        node,
+        f"/api/productions/{show['id']}/object-number",
+        {"object_number": "OBJ-7", "version": show["version"]},
+    )
     names = ["Léa", "Sam", "Noor"]
     ids = []
     for name in names:
@@ -106,7 +110,7 @@ def test_a_dpae_outside_its_window_is_flagged(node: NodeHarness) -> None:
     )
     node.client.patch(
         f"/api/engagements/{row['id']}/states",
-        json={"dpae_sent_on": "2026-03-01"},
+        json={"dpae_sent_on": "2026-03-01", "version": row["version"]},
         headers=node.headers("staff"),
     )
     duties = _duties(node, date_["id"], "2026-03-02")

@@ -45,7 +45,7 @@ def _engage(node: NodeHarness, date_id: str, member_id: str, category: str) -> N
 
 def test_each_person_sees_their_version_and_internal_notes_never_leave(node: NodeHarness) -> None:
     date = _date(node)
-    saved = put(node, f"/api/tour-dates/{date['id']}/day-sheet", SHEET)
+    saved = put(node, f"/api/tour-dates/{date['id']}/day-sheet", {**SHEET, "version": 0})
     assert saved["version"] == 1 and saved["internal_notes"] == SHEET["internal_notes"]
     actress, tech, outsider = member(node), member(node, display_name="Sam"), member(node)
     _engage(node, date["id"], actress["id"], "artiste")
@@ -70,7 +70,7 @@ def test_each_person_sees_their_version_and_internal_notes_never_leave(node: Nod
 
 def test_a_share_link_needs_no_account_and_stops_when_revoked(node: NodeHarness) -> None:
     date = _date(node)
-    put(node, f"/api/tour-dates/{date['id']}/day-sheet", SHEET)
+    put(node, f"/api/tour-dates/{date['id']}/day-sheet", {**SHEET, "version": 0})
     link = post(node, f"/api/tour-dates/{date['id']}/day-sheet/links", {"audience": "technique"})
     assert link["url"].startswith("/feuille-de-route/")
     opened = node.client.get(link["url"])
@@ -95,7 +95,8 @@ def test_a_schedule_time_that_is_no_time_of_day_is_refused(node: NodeHarness) ->
     response = node.client.put(
         url,
         json={
-            "schedule": [{"time": "9h30", "label": "Montage"}, {"time": "25:99", "label": "Fin"}]
+            "schedule": [{"time": "9h30", "label": "Montage"}, {"time": "25:99", "label": "Fin"}],
+            "version": 0,
         },
         headers=node.headers("staff"),
     )

@@ -57,7 +57,11 @@ def test_three_members_are_engaged_with_their_dpae_window_and_object_number(
 ) -> None:
     _load(node)
     show = production(node)
-    put(node, f"/api/productions/{show['id']}/object-number", {"object_number": "  OBJ-2026-0042 "})
+    put(
+        node,
+        f"/api/productions/{show['id']}/object-number",
+        {"object_number": "  OBJ-2026-0042 ", "version": show["version"]},
+    )
     date = tour_date(node, show["id"])
     lea, sam, noor = (
         member(node),
@@ -138,7 +142,11 @@ def test_the_example_grid_loads_and_says_it_is_an_example(node: NodeHarness) -> 
 def test_payroll_export_has_one_row_per_contract_and_states_come_back(node: NodeHarness) -> None:
     _load(node)
     show = production(node)
-    put(node, f"/api/productions/{show['id']}/object-number", {"object_number": "OBJ-1"})
+    put(
+        node,
+        f"/api/productions/{show['id']}/object-number",
+        {"object_number": "OBJ-1", "version": show["version"]},
+    )
     first = tour_date(node, show["id"])
     second = tour_date(node, show["id"], starts_at="2026-03-15T20:30:00")
     lea = member(node, display_name="Léa Martin")
@@ -174,16 +182,17 @@ def test_payroll_export_has_one_row_per_contract_and_states_come_back(node: Node
         [{"engagement_id": "nope", "aem_issued_on": "2026-04-01"}],
         code=400,
     )
+    version = get(node, f"/api/engagements/{one['id']}")["version"]
     states = node.client.patch(
         f"/api/engagements/{one['id']}/states",
         json={"aem_issued_on": "2026-04-10", "conges_certificate_on": "2026-03-14"},
-        headers=node.headers("staff"),
+        headers={**node.headers("staff"), "If-Match": f'"{version}"'},
     ).json()
     assert states["aem_issued_on"] == "2026-04-10" and states["dpae_sent_on"] == "2026-03-05"
     ahead = (date_type.today() + timedelta(days=3)).isoformat()
     future = node.client.patch(
         f"/api/engagements/{one['id']}/states",
-        json={"dpae_sent_on": ahead},
+        json={"dpae_sent_on": ahead, "version": version + 1},
         headers=node.headers("staff"),
     )
     assert future.status_code == 422, future.text

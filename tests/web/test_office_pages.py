@@ -39,6 +39,15 @@ def _post(
     return response
 
 
+def _version_in(html: str, action: str) -> str:
+    """The version the form posting to `action` carries (its hidden `version` field)."""
+    form = re.search(rf'action="{re.escape(action)}".*?</form>', html, re.S)
+    assert form, action
+    found = re.search(r'name="version" value="(\d+)"', form.group(0))
+    assert found, form.group(0)
+    return found.group(1)
+
+
 def _id_after(location: str, prefix: str) -> str:
     found = re.match(rf"{re.escape(prefix)}([^/?]+)", location)
     assert found, location
@@ -230,17 +239,22 @@ def test_from_prospection_to_a_signed_contract_a_green_date_and_the_payroll_expo
     assert "obligations en retard" in dashboard and f"/dates/{date_id}/conformite" in dashboard
 
     # Compliance goes green step by step: numéro d'objet, then each CDDU and DPAE.
-    _post(staff, team, f"/dates/{date_id}/numero-objet", {"object_number": "OBJ-2026-42"})
+    action = f"/dates/{date_id}/numero-objet"
+    version = _version_in(staff.get(team).text, action)
+    _post(staff, team, action, {"object_number": "OBJ-2026-42", "version": version})
     assert _state_of(_compliance(staff, date_id), "numero-objet") == ["done"]
     engagement_ids = re.findall(r'action="/engagements/([^/]+)/etats"', staff.get(team).text)
     assert len(engagement_ids) == 3
     remaining = []
     for engagement_id in engagement_ids:
+        action = f"/engagements/{engagement_id}/etats"
+        today = date.today().isoformat()
+        version = _version_in(staff.get(team).text, action)
         _post(
             staff,
             team,
-            f"/engagements/{engagement_id}/etats",
-            {"cddu_signed_on": date.today().isoformat(), "dpae_sent_on": date.today().isoformat()},
+            action,
+            {"cddu_signed_on": today, "dpae_sent_on": today, "version": version},
         )
         html = _compliance(staff, date_id)
         remaining.append(len(_state_of(html, "cddu")) - _state_of(html, "cddu").count("done"))
@@ -259,6 +273,7 @@ def test_from_prospection_to_a_signed_contract_a_green_date_and_the_payroll_expo
             "places": "Théâtre | 4 rue Anselme, Lyon | 10 min",
             "contacts": "Hélène Roux | accueil | 04 00 00 00 00",
             "internal_notes": "Négocier le catering",
+            "version": _version_in(staff.get(sheet).text, sheet),
         },
     )
     shared = _post(staff, sheet, f"{sheet}/liens", {"audience": "equipe"}, 200)
